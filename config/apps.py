@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class ConfigConfig(AppConfig):
+    """Cross-cutting pieces: roles, job runs, health, the demo company."""
+
+    name = "config"
+    verbose_name = _("System")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from config.roles import roles_sync
+
+        # Permissions exist only after every app has migrated, so the groups are synced after migrate.
+        post_migrate.connect(roles_sync, sender=self, dispatch_uid="config.roles_sync")

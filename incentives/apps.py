@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncentivesConfig(AppConfig):
+    name = "incentives"
+    verbose_name = _("Pay and recognition")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,93 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def database_url_of_test_db() -> str:
+    """The DATABASE_URL of the database this test runs on, for a subprocess (a real worker) to share it."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process() -> Iterator[Callable[..., tuple[subprocess.Popen, str]]]:
+    """Start a real Celery worker process on a queue of its own, against this test's database and broker."""
+    started: list[subprocess.Popen] = []
+
+    def start(*, queue: str | None = None, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+        queue = queue or f"test-{uuid.uuid4().hex[:12]}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_of_test_db(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "DEBUG": "true",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            **(extra_env or {}),
+        }
+        log = open(BASE_DIR / "var" / f"worker-{queue}.log", "w")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"{queue}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(proc)
+        return proc, queue
+
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_for(predicate: Callable[[], object], *, timeout: float = 60.0, interval: float = 0.25) -> object:
+    """Poll until predicate() is truthy; fail the test with a clear message when it never is."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout:.0f} s")
