@@ -19,5 +19,9 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("managers/", include("managers.urls")),
+    path("clients/", include("clients.urls")),
+    path("appraisals/", include("appraisals.urls")),
+    path("pay/", include("incentives.urls")),
     path("admin/", admin.site.urls),
 ]
