@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from managers.models import AccountManager, Grade
+from managers.models import AccountManager
 
 # Supervisors hold strictly higher grades, so a line is at most as deep as there are grades (four): a fixed chain
 # of joins finds everyone below a manager in one query, with no recursion.
@@ -16,7 +16,7 @@ def manager_line(manager: AccountManager) -> QuerySet[AccountManager]:
     """The manager and everyone below them in their supervision line (one query when evaluated)."""
     condition = Q(pk=manager.pk)
     path = "supervisor"
-    for _ in range(max(MAX_LINE_DEPTH, Grade.objects.count())):
+    for _ in range(MAX_LINE_DEPTH):
         condition |= Q(**{path: manager.pk})
         path += "__supervisor"
     return AccountManager.objects.filter(condition)
