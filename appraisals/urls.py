@@ -1,5 +1,5 @@
-from django.urls import path  # noqa: F401
+from appraisals.views import cycles, ratings, results
 
 app_name = "appraisals"
 
-urlpatterns: list = []
+urlpatterns = [*cycles.urlpatterns, *ratings.urlpatterns, *results.urlpatterns]

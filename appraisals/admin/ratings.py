@@ -1,0 +1,1 @@
+"""Admin pages (see appraisals/admin/__init__.py)."""

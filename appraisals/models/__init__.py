@@ -1,0 +1,28 @@
+"""The weighted appraisal (考核): plans and templates, cycles and appraisals, ratings, spot-checks, results."""
+
+from appraisals.models.cycles import Appraisal, AppraisalCycle, IndicatorScore, MeasuredValue
+from appraisals.models.plans import AppraisalPlan, Dimension, Indicator, RaterType, Template
+from appraisals.models.ratings import Rating, RatingScore, SurveyInvitation
+from appraisals.models.results import Appeal, Recommendation, ResultRule
+from appraisals.models.spotchecks import SpotCheck, SpotCheckDraw, SpotCheckPolicy
+
+__all__ = [
+    "Appeal",
+    "Appraisal",
+    "AppraisalCycle",
+    "AppraisalPlan",
+    "Dimension",
+    "Indicator",
+    "IndicatorScore",
+    "MeasuredValue",
+    "RaterType",
+    "Rating",
+    "RatingScore",
+    "Recommendation",
+    "ResultRule",
+    "SpotCheck",
+    "SpotCheckDraw",
+    "SpotCheckPolicy",
+    "SurveyInvitation",
+    "Template",
+]

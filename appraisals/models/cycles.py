@@ -1,0 +1,171 @@
+"""Appraisal cycles and the appraisal of one manager in one cycle, with every figure behind its score."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from appraisals.models.plans import AppraisalPlan, Indicator, Template
+from managers.models import AccountManager, Grade
+
+
+class AppraisalCycle(models.Model):
+    """An appraisal cycle (考核周期): a template over a period; draft → open → review → closed (read-only)."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("regular appraisal")
+        IRREGULAR = "irregular", _("irregular appraisal")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        OPEN = "open", _("open")
+        REVIEW = "review", _("review")
+        CLOSED = "closed", _("closed")
+
+    name = models.CharField(_("name"), max_length=200)
+    plan = models.ForeignKey(
+        AppraisalPlan,
+        verbose_name=_("appraisal plan"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cycles",
+    )
+    template = models.ForeignKey(Template, verbose_name=_("template"), on_delete=models.PROTECT, related_name="cycles")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    cause = models.TextField(_("cause"), blank=True, help_text=_("Why an irregular appraisal was opened."))
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    rating_deadline = models.DateField(_("rating deadline"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    close_reason = models.TextField(_("reason for closing with ratings missing"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appraisal cycle")
+        verbose_name_plural = _("appraisal cycles")
+        ordering = ["-period_end", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="cycle_period_ordered"),
+            models.CheckConstraint(
+                condition=~Q(kind="irregular") | ~Q(cause=""),
+                name="irregular_cycle_has_cause",
+                violation_error_message=_("An irregular appraisal needs a cause."),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "period_start", "period_end"],
+                condition=Q(kind="regular"),
+                name="one_regular_cycle_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == self.State.CLOSED
+
+
+class Appraisal(models.Model):
+    """One manager in one cycle: scores by dimension, the total, the band, and the frozen explanation."""
+
+    class Band(models.TextChoices):
+        EXCELLENT = "excellent", _("excellent")
+        GOOD = "good", _("good")
+        PASS = "pass", _("pass")
+        FAIL = "fail", _("fail")
+
+    cycle = models.ForeignKey(
+        AppraisalCycle, verbose_name=_("appraisal cycle"), on_delete=models.PROTECT, related_name="appraisals"
+    )
+    manager = models.ForeignKey(
+        AccountManager, verbose_name=_("account manager"), on_delete=models.PROTECT, related_name="appraisals"
+    )
+    grade = models.ForeignKey(
+        Grade,
+        verbose_name=_("grade"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text=_("The grade held at the end of the period."),
+    )
+    performance_score = models.DecimalField(
+        _("performance score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    behaviour_score = models.DecimalField(_("behaviour score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    ability_score = models.DecimalField(_("ability score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    spot_check_effect = models.DecimalField(_("spot-check effect"), max_digits=6, decimal_places=2, default=0)
+    total_score = models.DecimalField(_("total score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    band = models.CharField(_("band"), max_length=10, choices=Band.choices, blank=True)
+    explanation = models.JSONField(_("explanation"), default=dict, blank=True)
+    comments = models.TextField(_("comments"), blank=True)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appraisal")
+        verbose_name_plural = _("appraisals")
+        ordering = ["cycle", "manager"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "manager"], name="one_appraisal_per_manager_cycle")]
+
+    def __str__(self) -> str:
+        return f"{self.manager} · {self.cycle}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.finalised_at is not None
+
+
+class MeasuredValue(models.Model):
+    """The value of a measured indicator for an appraisal, with the inputs it was computed from."""
+
+    appraisal = models.ForeignKey(
+        Appraisal, verbose_name=_("appraisal"), on_delete=models.CASCADE, related_name="measured_values"
+    )
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
+    inputs = models.JSONField(_("inputs"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("measured value")
+        verbose_name_plural = _("measured values")
+        constraints = [models.UniqueConstraint(fields=["appraisal", "indicator"], name="one_measured_value")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.value}"
+
+
+class IndicatorScore(models.Model):
+    """An indicator's score (0–100) in an appraisal and its contribution to the total, frozen at close."""
+
+    appraisal = models.ForeignKey(
+        Appraisal, verbose_name=_("appraisal"), on_delete=models.CASCADE, related_name="indicator_scores"
+    )
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=4, null=True, blank=True)
+    contribution = models.DecimalField(_("contribution to total"), max_digits=8, decimal_places=4, default=0)
+    detail = models.JSONField(_("how it was computed"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("indicator score")
+        verbose_name_plural = _("indicator scores")
+        constraints = [models.UniqueConstraint(fields=["appraisal", "indicator"], name="one_indicator_score")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.score}"

@@ -1,0 +1,3 @@
+"""Pages of the appraisal (see appraisals/urls.py)."""
+
+urlpatterns: list = []
