@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,9 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, Any]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "timeout": 20,
         }
-        config["TEST"] = {"NAME": str(base_dir / "var" / f"test_{name.stem}.sqlite3")}
+        # A file (not :memory:) so that a real worker process started by a test can open the same database; one
+        # per process so that test runs side by side never share it.
+        config["TEST"] = {"NAME": str(base_dir / "var" / f"test_{name.stem}_{os.getpid()}.sqlite3")}
     else:
         config.setdefault("CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True
