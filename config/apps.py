@@ -13,5 +13,6 @@ class ConfigConfig(AppConfig):
     def ready(self) -> None:
         from config.roles import roles_sync
 
-        # Permissions exist only after every app has migrated, so the groups are synced after migrate.
-        post_migrate.connect(roles_sync, sender=self, dispatch_uid="config.roles_sync")
+        # Permissions are created app by app in post_migrate; syncing after every app's signal (it is idempotent)
+        # means HR holds the permissions of apps listed after this one too, on the first migrate.
+        post_migrate.connect(roles_sync, dispatch_uid="config.roles_sync")

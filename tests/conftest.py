@@ -91,3 +91,9 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 60.0, interval
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout:.0f} s")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:
+    """Factories set passwords for every user; the production hasher would make that the slowest part of a test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -87,4 +87,7 @@ def test_role_groups_exist_after_migrate_and_hr_holds_the_admin_permissions() ->
     assert set(Group.objects.values_list("name", flat=True)) >= set(GROUP_NAMES.values())
     hr = Group.objects.get(name=GROUP_NAMES[Role.HR])
     assert hr.permissions.filter(codename="change_periodictask").exists()
+    # Apps listed after config in INSTALLED_APPS too: their permissions exist only at the end of migrate.
+    assert hr.permissions.filter(content_type__app_label="incentives").exists()
+    assert hr.permissions.filter(content_type__app_label="appraisals", codename="change_appraisalcycle").exists()
     assert not Group.objects.get(name=GROUP_NAMES[Role.ACCOUNT_MANAGER]).permissions.exists()
