@@ -2,11 +2,108 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+from decimal import Decimal
 from typing import TextIO
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+
+from appraisals.models import Appraisal, AppraisalCycle
+from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
+from incentives.services import (
+    pay_period_approve,
+    pay_period_create,
+    pay_scheme_create,
+    pay_statements_generate,
+    recognition_award,
+)
+from managers.models import AccountManager, Grade
+
+YEAR = 2026
+# grade: performance rate, floor, cap; behaviour rate, floor, cap (CNY per point, per half-year period).
+RATES = {
+    Grade.Code.SENIOR: ("80", "1000", "6000", "30", "0", "3000"),
+    Grade.Code.FIRST: ("60", "500", "4500", "25", "0", "2500"),
+    Grade.Code.SECOND: ("45", "0", "3500", "20", "0", "2000"),
+    Grade.Code.TRAINEE: ("30", "0", "2500", "15", "0", "1500"),
+}
+RECOGNITIONS = [
+    (
+        "senior",
+        Recognition.Kind.HONORARY_TITLE,
+        dt.date(YEAR, 7, 20),
+        "优秀客户经理 Outstanding account manager",
+        "Excellent result in the 2026 H1 appraisal and three new core clients.",
+    ),
+    (
+        "senior",
+        Recognition.Kind.TRAINING,
+        dt.date(YEAR, 8, 5),
+        "Executive programme in corporate finance",
+        "Training opportunity awarded for sustained excellent results.",
+    ),
+    (
+        "first",
+        Recognition.Kind.COMMENDATION,
+        dt.date(YEAR, 7, 20),
+        "Commendation for client service",
+        "Highest client satisfaction in the department in 2026 H1.",
+    ),
+]
+
+
+def _schemes(stdout: TextIO) -> None:
+    existing = set(PayScheme.objects.filter(year=YEAR).values_list("grade__code", flat=True))
+    for grade in Grade.objects.exclude(code__in=existing):
+        perf_rate, perf_floor, perf_cap, beh_rate, beh_floor, beh_cap = (Decimal(v) for v in RATES[grade.code])
+        pay_scheme_create(
+            grade=grade,
+            year=YEAR,
+            performance_rate=perf_rate,
+            performance_floor=perf_floor,
+            performance_cap=perf_cap,
+            behaviour_rate=beh_rate,
+            behaviour_floor=beh_floor,
+            behaviour_cap=beh_cap,
+        )
+        stdout.write(f"  pay scheme {YEAR} {grade.code}")
+
+
+def _period(users: dict[str, User], stdout: TextIO) -> None:
+    start, end = dt.date(YEAR, 1, 1), dt.date(YEAR, 6, 30)
+    cycle = AppraisalCycle.objects.filter(
+        state=AppraisalCycle.State.CLOSED, period_start__lte=start, period_end__gte=end
+    ).first()
+    if cycle is None or not Appraisal.objects.filter(cycle=cycle, finalised_at__isnull=False).exists():
+        return  # the appraisals demo has not closed 2026 H1 (yet): nothing to pay
+    period = PayPeriod.objects.filter(code=f"{YEAR}-H1").first() or pay_period_create(
+        code=f"{YEAR}-H1", start=start, end=end, cycle=cycle
+    )
+    if period.state != PayPeriod.State.DRAFT:
+        return
+    try:
+        pay_statements_generate(period=period)
+        if PayStatement.objects.filter(period=period).exists():
+            pay_period_approve(period=period, by=users["hr"])
+    except ValidationError as error:
+        stdout.write(f"  pay period {period.code} left as a draft: {' '.join(error.messages)}")
+        return
+    stdout.write(f"  pay period {period.code} generated and approved")
+
+
+def _recognitions(users: dict[str, User]) -> None:
+    managers = {m.user_id: m for m in AccountManager.objects.filter(user__in=list(users.values()))}
+    for username, kind, day, title, reason in RECOGNITIONS:
+        manager = managers.get(users[username].pk) if username in users else None
+        if manager is None or Recognition.objects.filter(manager=manager, kind=kind, title=title, date=day).exists():
+            continue
+        recognition_award(manager=manager, kind=kind, day=day, title=title, reason=reason, by=users["hr"])
 
 
 def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
     """Create this app's demo data; a re-run with the same seed creates nothing new."""
+    _schemes(stdout)
+    _period(users, stdout)
+    _recognitions(users)

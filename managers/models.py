@@ -273,6 +273,25 @@ class CertificationScheme(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def weights(self) -> list[int]:
+        return [
+            self.weight_education,
+            self.weight_experience,
+            self.weight_track_record,
+            self.weight_written,
+            self.weight_interview,
+        ]
+
+    def clean(self) -> None:
+        weights = self.weights
+        if all(weight is not None for weight in weights) and sum(weights) != 100:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                _("The five weights must add up to 100; they add up to %(total)s.") % {"total": sum(weights)}
+            )
+
 
 class Certification(models.Model):
     """A candidate's selection assessment (审查测评): five scores, the composite and the decision."""

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from managers import views
 
 app_name = "managers"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("me/", views.profile, name="profile"),
+]

@@ -9,6 +9,8 @@ from config.roles import Role
 from managers.models import (
     AccountManager,
     Assistant,
+    AssistantKpi,
+    Certification,
     CertificationScheme,
     Department,
     Education,
@@ -114,3 +116,35 @@ class TargetFactory(factory.django.DjangoModelFactory):
     business_volume = Decimal("1000000")
     new_clients = 5
     interactions = 60
+
+
+class CertificationFactory(factory.django.DjangoModelFactory):
+    """A pending candidate who meets the basic qualification requirements."""
+
+    class Meta:
+        model = Certification
+
+    scheme = factory.SubFactory(CertificationSchemeFactory)
+    first_name = "Xiaoming"
+    last_name = "Wu"
+    email = factory.LazyAttribute(lambda c: f"{c.employee_no.lower()}@example.com")
+    employee_no = factory.Sequence(lambda n: f"C{n:05d}")
+    department = factory.SubFactory(DepartmentFactory)
+    hire_date = dt.date(2026, 3, 1)
+    education = Education.BACHELOR
+    years_experience = Decimal("2.0")
+    score_education = Decimal("80")
+    score_experience = Decimal("80")
+    score_track_record = Decimal("80")
+    score_written = Decimal("80")
+    score_interview = Decimal("80")
+
+
+class AssistantKpiFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssistantKpi
+
+    assistant = factory.SubFactory(AssistantFactory)
+    month = dt.date(2026, 1, 1)
+    contacts_target = 40
+    contacts_done = 36

@@ -1,0 +1,242 @@
+"""HR's tools for pay and recognition: schemes, periods (generate, approve, export), statements, corrections."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from incentives.forms import PayAdjustmentForm
+from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
+from incentives.services import (
+    pay_adjustment_create,
+    pay_period_approve,
+    pay_period_create,
+    pay_period_export,
+    pay_statement_approve,
+    recognition_award,
+)
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@admin.register(PayScheme)
+class PaySchemeAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "year",
+        "grade",
+        "base_salary",
+        "performance_rate",
+        "performance_floor",
+        "performance_cap",
+        "behaviour_rate",
+        "behaviour_floor",
+        "behaviour_cap",
+        "currency",
+    )
+    list_filter = ("year", "grade")
+    readonly_fields = ("currency",)
+
+
+@admin.register(PayPeriod)
+class PayPeriodAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "start", "end", "cycle", "state", "approved_at", "exported_at")
+    list_filter = ("state",)
+    readonly_fields = ("state", "approved_at", "approved_by", "exported_at")
+    actions = ("generate_statements", "approve_period", "export_csv", "export_xlsx")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PayPeriod | None = None) -> tuple[str, ...]:
+        if obj is not None and obj.state != PayPeriod.State.DRAFT:
+            return ("code", "start", "end", "cycle", *self.readonly_fields)
+        return self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: PayPeriod, form: object, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            created = pay_period_create(code=obj.code, start=obj.start, end=obj.end, cycle=obj.cycle)
+            obj.pk = created.pk
+
+    @admin.action(description=_("Generate pay statements (in the background)"))
+    def generate_statements(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> None:
+        from incentives.tasks import pay_statements_generate_task
+
+        for period in queryset:
+            # Queued after commit, so the worker sees the period as it is now.
+            transaction.on_commit(lambda pk=period.pk: pay_statements_generate_task.delay(pk))
+        self.message_user(
+            request,
+            _("Generation queued for %(periods)s; the statements appear when the job has run (see job runs).")
+            % {"periods": ", ".join(p.code for p in queryset)},
+        )
+
+    @admin.action(description=_("Approve the period and all its statements"))
+    def approve_period(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> None:
+        for period in queryset:
+            try:
+                count = pay_period_approve(period=period, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, _errors(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(period)s approved: %(count)d statement approved.",
+                        "%(period)s approved: %(count)d statements approved.",
+                        count,
+                    )
+                    % {"period": period.code, "count": count},
+                )
+
+    def _export(self, request: HttpRequest, queryset: QuerySet[PayPeriod], fmt: str) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, _("Export one pay period at a time."), messages.WARNING)
+            return None
+        period = queryset.get()
+        try:
+            content = pay_period_export(period=period, fmt=fmt)
+        except ValidationError as error:
+            self.message_user(request, _errors(error), messages.ERROR)
+            return None
+        content_type = {
+            "csv": "text/csv; charset=utf-8",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }[fmt]
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="payroll-{period.code}.{fmt}"'
+        return response
+
+    @admin.action(description=_("Export for payroll (CSV)"))
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> HttpResponse | None:
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description=_("Export for payroll (XLSX)"))
+    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> HttpResponse | None:
+        return self._export(request, queryset, "xlsx")
+
+
+@admin.register(PayStatement)
+class PayStatementAdmin(SimpleHistoryAdmin):
+    """Statements are computed, never typed: every field is read-only, and an approved one cannot be changed."""
+
+    list_display = (
+        "period",
+        "manager",
+        "kind",
+        "grades_used",
+        "base_salary",
+        "performance_pay",
+        "behaviour_component",
+        "total",
+        "currency",
+        "state",
+    )
+    list_filter = ("period", "state", "kind", "grade")
+    search_fields = ("manager__employee_no", "manager__user__first_name", "manager__user__last_name")
+    list_select_related = ("period", "manager__user")
+    actions = ("approve_statements", "create_adjustment")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PayStatement | None = None) -> list[str]:
+        return [field.name for field in PayStatement._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # statements are generated; corrections go through the adjustment action
+
+    def has_change_permission(self, request: HttpRequest, obj: PayStatement | None = None) -> bool:
+        if obj is not None and obj.is_locked:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: PayStatement | None = None) -> bool:
+        if obj is not None and obj.is_locked:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("Approve the selected statements"))
+    def approve_statements(self, request: HttpRequest, queryset: QuerySet[PayStatement]) -> None:
+        approved = 0
+        for statement in queryset.filter(state=PayStatement.State.DRAFT):
+            try:
+                pay_statement_approve(statement=statement, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, _errors(error), messages.ERROR)
+            else:
+                approved += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d statement approved.", "%(count)d statements approved.", approved) % {"count": approved},
+        )
+
+    @admin.action(description=_("Correct with an adjusting statement"))
+    def create_adjustment(self, request: HttpRequest, queryset: QuerySet[PayStatement]) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one statement to correct."), messages.WARNING)
+            return None
+        statement = queryset.select_related("period", "manager__user").get()
+        if "apply" in request.POST:
+            form = PayAdjustmentForm(request.POST, statement=statement)
+            if form.is_valid():
+                try:
+                    adjustment = pay_adjustment_create(
+                        statement=statement,
+                        by=request.user,
+                        reason=form.cleaned_data["reason"],
+                        period=form.cleaned_data["period"],
+                        **form.amounts(),
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    self.message_user(request, _("Adjusting statement created; approve it before the export."))
+                    return HttpResponseRedirect(reverse("admin:incentives_paystatement_change", args=[adjustment.pk]))
+        else:
+            form = PayAdjustmentForm(statement=statement)
+        return TemplateResponse(
+            request,
+            "incentives/admin/adjustment_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Correct pay statement %(pk)s") % {"pk": statement.pk},
+                "opts": self.model._meta,
+                "statement": statement,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "action": "create_adjustment",
+            },
+        )
+
+
+@admin.register(Recognition)
+class RecognitionAdmin(SimpleHistoryAdmin):
+    list_display = ("date", "kind", "title", "manager", "awarded_by")
+    list_filter = ("kind", "date")
+    search_fields = ("title", "manager__employee_no", "manager__user__first_name", "manager__user__last_name")
+    list_select_related = ("manager__user", "awarded_by")
+    autocomplete_fields = ()
+    raw_id_fields = ("manager", "appraisal")
+    exclude = ("awarded_by",)
+
+    def save_model(self, request: HttpRequest, obj: Recognition, form: object, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = recognition_award(
+            manager=obj.manager,
+            kind=obj.kind,
+            day=obj.date,
+            title=obj.title,
+            reason=obj.reason,
+            appraisal=obj.appraisal,
+            by=request.user,
+        )
+        obj.pk = created.pk

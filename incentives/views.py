@@ -1,0 +1,58 @@
+"""Pages of pay and recognition: my pay, a statement, my recognition, the roll of honour."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from incentives.models import Recognition
+from incentives.selectors import (
+    pay_statement_for_user,
+    pay_statements_of_manager,
+    recognitions_of_manager,
+    roll_of_honour,
+)
+from managers.selectors import manager_for_user
+
+
+def _own_manager(request: HttpRequest):
+    manager = manager_for_user(request.user)
+    if manager is None:
+        raise Http404  # only account managers have pay statements and recognition of their own
+    return manager
+
+
+@login_required
+def my_pay(request: HttpRequest) -> HttpResponse:
+    manager = _own_manager(request)
+    statements = pay_statements_of_manager(manager=manager)
+    return render(request, "incentives/my_pay.html", {"manager": manager, "statements": statements})
+
+
+@login_required
+def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = pay_statement_for_user(user=request.user, pk=pk)
+    return render(request, "incentives/statement_detail.html", {"statement": statement})
+
+
+@login_required
+def my_recognition(request: HttpRequest) -> HttpResponse:
+    manager = _own_manager(request)
+    recognitions = recognitions_of_manager(manager=manager)
+    return render(request, "incentives/my_recognition.html", {"manager": manager, "recognitions": recognitions})
+
+
+@login_required
+def honour(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    year = year or timezone.localdate().year
+    if not 1900 < year < 3000:
+        raise Http404
+    groups = roll_of_honour(year=year)
+    kinds = [(label, groups[value]) for value, label in Recognition.Kind.choices]
+    return render(
+        request,
+        "incentives/roll_of_honour.html",
+        {"year": year, "kinds": kinds, "empty": not any(groups.values()), "previous": year - 1, "next": year + 1},
+    )

@@ -1,0 +1,126 @@
+"""Factories for pay and recognition, and closed appraisal cycles built directly with the appraisal models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from appraisals.models import Appraisal, AppraisalCycle, Template
+from config.roles import Role
+from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
+from tests.config.factories import UserFactory
+from tests.managers.factories import AccountManagerFactory, grade
+
+
+class TemplateFactory(factory.django.DjangoModelFactory):
+    """A valid template: performance 60 / behaviour 25 / ability 15; raters self 20, client 30, head 35, peer 15."""
+
+    class Meta:
+        model = Template
+        django_get_or_create = ("name",)
+
+    name = "Pay test template"
+    weight_performance = 60
+    weight_behaviour = 25
+    weight_ability = 15
+    weight_self = 20
+    weight_client = 30
+    weight_head = 35
+    weight_peer = 15
+
+
+class ClosedCycleFactory(factory.django.DjangoModelFactory):
+    """A closed regular cycle over 2026-H1 (its scores are frozen)."""
+
+    class Meta:
+        model = AppraisalCycle
+        django_get_or_create = ("kind", "period_start", "period_end")  # one regular cycle per period
+
+    name = factory.Sequence(lambda n: f"2026 H1 #{n}")
+    template = factory.SubFactory(TemplateFactory)
+    kind = AppraisalCycle.Kind.REGULAR
+    period_start = dt.date(2026, 1, 1)
+    period_end = dt.date(2026, 6, 30)
+    rating_deadline = dt.date(2026, 7, 15)
+    state = AppraisalCycle.State.CLOSED
+    opened_at = factory.LazyFunction(timezone.now)
+    closed_at = factory.LazyFunction(timezone.now)
+
+
+class FinalAppraisalFactory(factory.django.DjangoModelFactory):
+    """A finalised appraisal with its dimension scores, in a cycle that is already closed."""
+
+    class Meta:
+        model = Appraisal
+
+    @classmethod
+    def _create(cls, model_class: type[Appraisal], *args: object, **kwargs: object) -> Appraisal:
+        # The appraisals app refuses save() on anything of a closed cycle (its pre_save guard); a frozen result is
+        # written here as the close would have left it, with bulk_create, which sends no pre_save.
+        return model_class.objects.bulk_create([model_class(*args, **kwargs)])[0]
+
+    cycle = factory.SubFactory(ClosedCycleFactory)
+    manager = factory.SubFactory(AccountManagerFactory, grade="first")
+    performance_score = Decimal("80.00")
+    behaviour_score = Decimal("75.00")
+    ability_score = Decimal("70.00")
+    total_score = Decimal("77.25")
+    band = Appraisal.Band.GOOD
+    finalised_at = factory.LazyFunction(timezone.now)
+
+
+class PaySchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PayScheme
+        django_get_or_create = ("grade", "year")
+
+    grade = factory.LazyFunction(lambda: grade("first"))
+    year = 2026
+    base_salary = factory.LazyAttribute(lambda s: s.grade.base_salary)
+    performance_rate = Decimal("40.00")
+    performance_floor = Decimal("0.00")
+    performance_cap = Decimal("4000.00")
+    behaviour_rate = Decimal("15.00")
+    behaviour_floor = Decimal("0.00")
+    behaviour_cap = Decimal("1500.00")
+
+
+class PayPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PayPeriod
+        django_get_or_create = ("code",)
+
+    code = "2026-H1"
+    start = dt.date(2026, 1, 1)
+    end = dt.date(2026, 6, 30)
+
+
+class PayStatementFactory(factory.django.DjangoModelFactory):
+    """A draft regular statement written directly (generation tests call the service)."""
+
+    class Meta:
+        model = PayStatement
+
+    period = factory.SubFactory(PayPeriodFactory)
+    manager = factory.SubFactory(AccountManagerFactory, grade="first")
+    grade = factory.LazyFunction(lambda: grade("first"))
+    grades_used = "first"
+    base_salary = Decimal("9000.00")
+    performance_pay = Decimal("3200.00")
+    behaviour_component = Decimal("1125.00")
+    total = Decimal("13325.00")
+
+
+class RecognitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recognition
+
+    kind = Recognition.Kind.COMMENDATION
+    manager = factory.SubFactory(AccountManagerFactory, grade="first")
+    date = dt.date(2026, 7, 20)
+    title = factory.Sequence(lambda n: f"Commendation {n}")
+    reason = "Excellent appraisal result in 2026 H1."
+    awarded_by = factory.SubFactory(UserFactory, role=Role.HR)

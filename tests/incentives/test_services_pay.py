@@ -1,0 +1,283 @@
+"""Pay statements: generation from the closed cycle, proration on promotion, idempotency, approval, corrections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from config.models import JobRun
+from config.roles import Role
+from incentives.models import PayPeriod, PayStatement
+from incentives.services import (
+    pay_adjustment_create,
+    pay_period_approve,
+    pay_scheme_create,
+    pay_statement_approve,
+    pay_statements_generate,
+)
+from incentives.tasks import pay_statements_generate_task
+from managers.models import GradeChange
+from tests.config.factories import UserFactory
+from tests.incentives.factories import (
+    ClosedCycleFactory,
+    FinalAppraisalFactory,
+    PayPeriodFactory,
+)
+from tests.managers.factories import AccountManagerFactory, GradeChangeFactory, grade
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hr():
+    return UserFactory(role=Role.HR)
+
+
+@pytest.fixture
+def schemes_2026():
+    """The 2026 schemes of the worked example; base salaries default to the grades' (first 9000, senior 12000)."""
+    first = pay_scheme_create(
+        grade=grade("first"),
+        year=2026,
+        performance_rate=Decimal("40.00"),
+        performance_cap=Decimal("4000.00"),
+        behaviour_rate=Decimal("15.00"),
+        behaviour_cap=Decimal("1500.00"),
+    )
+    senior = pay_scheme_create(
+        grade=grade("senior"),
+        year=2026,
+        performance_rate=Decimal("80.00"),
+        performance_floor=Decimal("1000.00"),
+        performance_cap=Decimal("6000.00"),
+        behaviour_rate=Decimal("30.00"),
+        behaviour_cap=Decimal("3000.00"),
+    )
+    return first, senior
+
+
+def test_scheme_base_salary_defaults_to_the_grade_and_is_kept(schemes_2026) -> None:
+    first, senior = schemes_2026
+    assert (first.base_salary, senior.base_salary) == (Decimal("9000.00"), Decimal("12000.00"))
+    first_grade = grade("first")
+    first_grade.base_salary = Decimal("9500.00")
+    first_grade.save()
+    first.refresh_from_db()
+    assert first.base_salary == Decimal("9000.00")  # the year's scheme does not follow a later change
+
+
+def test_mid_period_promotion_worked_example_matches_to_the_cent(schemes_2026) -> None:
+    # A first-level manager promoted to senior on 2026-04-01; pay period 2026-H1 = 1 Jan – 30 Jun = 181 days:
+    #   first-level 1 Jan – 31 Mar = 31 + 28 + 31 = 90 days; senior 1 Apr – 30 Jun = 30 + 31 + 30 = 91 days.
+    # Appraisal: performance 85.50, behaviour 90.00.
+    # Base salary:  first  9000.00 × 90/181 = 4475.1381… → 4475.14
+    #               senior 12000.00 × 91/181 = 6033.1492… → 6033.15          base = 10508.29
+    # Performance:  first  clamp(85.50 × 40 = 3420.00, 0, 4000) = 3420.00 × 90/181 = 1700.5525… → 1700.55
+    #               senior clamp(85.50 × 80 = 6840.00, 1000, 6000) = 6000.00 (capped) × 91/181 = 3016.5746… → 3016.57
+    #                                                                          performance = 4717.12
+    # Behaviour:    first  clamp(90 × 15 = 1350.00, 0, 1500) = 1350.00 × 90/181 = 671.2707… → 671.27
+    #               senior clamp(90 × 30 = 2700.00, 0, 3000) = 2700.00 × 91/181 = 1357.4586… → 1357.46
+    #                                                                          behaviour = 2028.73
+    # Total = 10508.29 + 4717.12 + 2028.73 = 17254.14
+    manager = AccountManagerFactory(grade="first")
+    GradeChangeFactory(
+        manager=manager,
+        from_grade=grade("first"),
+        to_grade=grade("senior"),
+        reason=GradeChange.Reason.APPRAISAL,
+        effective_date=dt.date(2026, 4, 1),
+    )
+    FinalAppraisalFactory(manager=manager, performance_score=Decimal("85.50"), behaviour_score=Decimal("90.00"))
+    period = PayPeriodFactory()
+
+    assert pay_statements_generate(period=period) == 1
+
+    statement = PayStatement.objects.get(manager=manager, period=period)
+    assert statement.base_salary == Decimal("10508.29")
+    assert statement.performance_pay == Decimal("4717.12")
+    assert statement.behaviour_component == Decimal("2028.73")
+    assert statement.total == Decimal("17254.14")
+    assert statement.grade == grade("senior")
+    assert statement.grades_used == "first → senior"
+    explanation = statement.explanation
+    assert explanation["prorated"] is True
+    assert [(g["grade"], g["days"]) for g in explanation["grades"]] == [("first", 90), ("senior", 91)]
+    perf_parts = explanation["terms"]["performance_pay"]["parts"]
+    assert (
+        perf_parts[1]["formula"]
+        == "clamp(85.50 × 80.00 = 6840.00, 1000.00, 6000.00) = 6000.00; 6000.00 × 91/181 = 3016.57"
+    )
+    assert explanation["total"]["formula"] == "10508.29 + 4717.12 + 2028.73 = 17254.14"
+
+
+def test_whole_period_in_one_grade_is_not_prorated_and_the_floor_applies(schemes_2026) -> None:
+    # Senior all period; performance 10 × 80 = 800 < floor 1000 → 1000.00; behaviour 50 × 30 = 1500.00.
+    # Total = 12000.00 + 1000.00 + 1500.00 = 14500.00
+    manager = AccountManagerFactory(grade="senior")
+    FinalAppraisalFactory(manager=manager, performance_score=Decimal("10.00"), behaviour_score=Decimal("50.00"))
+    pay_statements_generate(period=PayPeriodFactory())
+    statement = PayStatement.objects.get(manager=manager)
+    assert (statement.performance_pay, statement.behaviour_component, statement.total) == (
+        Decimal("1000.00"),
+        Decimal("1500.00"),
+        Decimal("14500.00"),
+    )
+    assert statement.explanation["prorated"] is False
+
+
+def test_generating_twice_makes_no_duplicates_and_changes_nothing(schemes_2026) -> None:
+    cycle = ClosedCycleFactory()
+    for _ in range(3):
+        FinalAppraisalFactory(cycle=cycle)
+    period = PayPeriodFactory()
+    assert pay_statements_generate(period=period) == 3
+    history = PayStatement.history.count()
+
+    assert pay_statements_generate(period=period) == 0
+    assert PayStatement.objects.filter(period=period).count() == 3
+    assert PayStatement.history.count() == history
+
+
+def test_regenerating_recomputes_drafts_and_leaves_approved_statements_alone(schemes_2026, hr) -> None:
+    cycle = ClosedCycleFactory()
+    approved_one = FinalAppraisalFactory(cycle=cycle)
+    draft_one = FinalAppraisalFactory(cycle=cycle)
+    period = PayPeriodFactory()
+    pay_statements_generate(period=period)
+    approved = pay_statement_approve(statement=PayStatement.objects.get(manager=approved_one.manager), by=hr)
+    first, _senior = schemes_2026
+    first.base_salary = Decimal("9900.00")
+    first.save()
+
+    assert pay_statements_generate(period=period) == 1
+
+    assert PayStatement.objects.get(manager=draft_one.manager).base_salary == Decimal("9900.00")
+    assert PayStatement.objects.get(pk=approved.pk).base_salary == Decimal("9000.00")
+
+
+def test_generation_loads_in_a_fixed_number_of_queries(schemes_2026) -> None:
+    def queries_for(managers: int, start: dt.date, end: dt.date) -> int:
+        cycle = ClosedCycleFactory(period_start=start, period_end=end)
+        for _ in range(managers):
+            FinalAppraisalFactory(cycle=cycle)
+        period = PayPeriodFactory(code=f"P{managers}", start=start, end=end)
+        with CaptureQueriesContext(connection) as captured:
+            assert pay_statements_generate(period=period) == managers
+        return len(captured)
+
+    assert queries_for(1, dt.date(2026, 1, 1), dt.date(2026, 6, 30)) == queries_for(
+        5, dt.date(2026, 7, 1), dt.date(2026, 12, 31)
+    )
+
+
+def test_generation_refuses_without_a_closed_cycle(schemes_2026) -> None:
+    cycle = ClosedCycleFactory(state="review")
+    FinalAppraisalFactory(cycle=cycle)
+    with pytest.raises(ValidationError, match="No closed appraisal cycle"):
+        pay_statements_generate(period=PayPeriodFactory())
+    assert not PayStatement.objects.exists()
+
+
+def test_generation_refuses_whole_run_when_a_grade_has_no_scheme(schemes_2026) -> None:
+    cycle = ClosedCycleFactory()
+    FinalAppraisalFactory(cycle=cycle)
+    FinalAppraisalFactory(cycle=cycle, manager=AccountManagerFactory(grade="trainee"))
+    with pytest.raises(ValidationError, match="no 2026 pay scheme"):
+        pay_statements_generate(period=PayPeriodFactory())
+    assert not PayStatement.objects.exists()  # not half of the period
+
+
+def test_approved_statement_cannot_be_approved_again_or_regenerated_or_adjusted_as_draft(schemes_2026, hr) -> None:
+    FinalAppraisalFactory()
+    period = PayPeriodFactory()
+    pay_statements_generate(period=period)
+    statement = PayStatement.objects.get()
+    with pytest.raises(ValidationError, match="draft statement is corrected by generating"):
+        pay_adjustment_create(statement=statement, by=hr, reason="typo", base_salary=Decimal("1"))
+    pay_statement_approve(statement=statement, by=hr)
+    with pytest.raises(ValidationError, match="already approved"):
+        pay_statement_approve(statement=statement, by=hr)
+    pay_period_approve(period=period, by=hr)
+    with pytest.raises(ValidationError, match="generated only while it is a draft"):
+        pay_statements_generate(period=period)
+
+
+def test_approved_statement_cannot_be_saved_changed_or_deleted(schemes_2026, hr) -> None:
+    FinalAppraisalFactory()
+    pay_statements_generate(period=PayPeriodFactory())
+    statement = pay_statement_approve(statement=PayStatement.objects.get(), by=hr)
+
+    # Each refusal rolls back its own transaction (a failed save marks the enclosing one for rollback).
+    statement.base_salary = Decimal("99999.00")
+    with pytest.raises(ValidationError, match="locked"), transaction.atomic():
+        statement.save()
+    statement.refresh_from_db()
+    statement.state = PayStatement.State.DRAFT
+    with pytest.raises(ValidationError, match="locked"), transaction.atomic():
+        statement.save()
+    with pytest.raises(ValidationError, match="locked"), transaction.atomic():
+        statement.delete()
+    with pytest.raises(ValidationError, match="locked"), transaction.atomic():
+        PayStatement.objects.filter(pk=statement.pk).delete()
+    assert PayStatement.objects.get(pk=statement.pk).base_salary == Decimal("9000.00")
+
+
+def test_database_refuses_an_update_that_changes_an_approved_statement(schemes_2026, hr) -> None:
+    FinalAppraisalFactory()
+    pay_statements_generate(period=PayPeriodFactory())
+    statement = pay_statement_approve(statement=PayStatement.objects.get(), by=hr)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        PayStatement.objects.filter(pk=statement.pk).update(total=Decimal("1.00"))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        PayStatement.objects.filter(pk=statement.pk).update(state=PayStatement.State.DRAFT)
+    assert PayStatement.objects.get(pk=statement.pk).total == statement.total
+
+
+def test_a_correction_is_a_new_adjusting_statement(schemes_2026, hr) -> None:
+    FinalAppraisalFactory()
+    period = PayPeriodFactory()
+    pay_statements_generate(period=period)
+    pay_period_approve(period=period, by=hr)
+    original = PayStatement.objects.get()
+
+    adjustment = pay_adjustment_create(
+        statement=original, by=hr, reason="Performance score corrected on appeal", performance_pay=Decimal("-200.005")
+    )
+
+    # −200.005 rounds half-up to −200.01; the original is unchanged.
+    assert adjustment.kind == PayStatement.Kind.ADJUSTMENT
+    assert adjustment.adjusts == original
+    assert (adjustment.performance_pay, adjustment.total) == (Decimal("-200.01"), Decimal("-200.01"))
+    assert adjustment.explanation["corrected"]["total"] == str(original.total - Decimal("200.01"))
+    assert PayStatement.objects.get(pk=original.pk).total == original.total
+    with pytest.raises(ValidationError):
+        pay_adjustment_create(statement=original, by=hr, reason="", performance_pay=Decimal("5"))
+    with pytest.raises(ValidationError, match="at least one amount"):
+        pay_adjustment_create(statement=original, by=hr, reason="nothing")
+
+
+def test_period_approval_approves_every_draft_and_locks_the_period(schemes_2026, hr) -> None:
+    cycle = ClosedCycleFactory()
+    FinalAppraisalFactory(cycle=cycle)
+    FinalAppraisalFactory(cycle=cycle)
+    period = PayPeriodFactory()
+    pay_statements_generate(period=period)
+    assert pay_period_approve(period=period, by=hr) == 2
+    period.refresh_from_db()
+    assert period.state == PayPeriod.State.APPROVED
+    assert set(PayStatement.objects.values_list("state", flat=True)) == {PayStatement.State.APPROVED}
+
+
+def test_the_task_generates_and_records_its_run(schemes_2026) -> None:
+    FinalAppraisalFactory()
+    period = PayPeriodFactory()
+    assert pay_statements_generate_task.apply(args=[period.pk]).get() == 1
+    run = JobRun.objects.get(name="incentives.pay_statements_generate")
+    assert run.status == JobRun.Status.SUCCEEDED
+    assert "1 statement" in run.result
+    assert pay_statements_generate_task.apply(args=[period.pk]).get() == 0
