@@ -54,11 +54,13 @@ def broker_transport_options(broker_url: str, *, base_dir: Path) -> dict[str, An
         return {"visibility_timeout": 3600}
     folder = base_dir / "var" / "broker"
     processed = folder / "processed"
-    for path in (folder, processed):
+    control = folder / "control"  # remote-control (pidbox) exchanges; kombu's default is ./control
+    for path in (folder, processed, control):
         path.mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
         "processed_folder": str(processed),
+        "control_folder": str(control),
         "store_processed": False,
     }
