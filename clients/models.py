@@ -257,6 +257,11 @@ class TieringRun(models.Model):
     core_count = models.PositiveIntegerField(_("core clients"))
     key_count = models.PositiveIntegerField(_("key clients"))
     ordinary_count = models.PositiveIntegerField(_("ordinary clients"))
+    # Tiering never reassigns a client: a client whose manager's grade may not serve its new tier is listed here
+    # for HR ({client_id, client, tier, manager_id, manager, grade}), as the run found it.
+    needs_reassignment = models.JSONField(
+        _("clients whose manager may not serve their tier"), default=list, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("tiering run")

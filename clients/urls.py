@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clients import views
 
 app_name = "clients"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.client_list_view, name="list"),
+    path("<int:pk>/", views.client_detail, name="detail"),
+    path("<int:pk>/interactions/new/", views.interaction_create, name="interaction_create"),
+    path("<int:pk>/feedback/new/", views.feedback_create, name="feedback_create"),
+    path("<int:pk>/reports/new/", views.report_create, name="report_create"),
+]

@@ -1,0 +1,365 @@
+"""HR's admin for clients: client files, assignment history and reassignment, the work log, tiering runs.
+
+Every write that has a rule goes through clients.services: a reassignment made here obeys the same grade/tier and
+one-manager rules as one made in a form or an import. The tier is read-only everywhere: the 80/20 tiering sets it.
+Interaction records, feedback and reports are written by managers in their pages; HR reads them here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import construct_instance
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ExportMixin, ImportExportModelAdmin
+
+from clients.models import (
+    Assignment,
+    BusinessRecord,
+    Client,
+    ClientTierChange,
+    Contact,
+    Feedback,
+    Interaction,
+    Report,
+    TieringRun,
+)
+from clients.resources import AssignmentResource, ClientResource
+from clients.services import (
+    CLIENT_EDITABLE_FIELDS,
+    assignment_create,
+    assignment_end,
+    business_record_upsert,
+    client_create,
+    client_update,
+    tier_name,
+)
+from managers.models import AccountManager, Grade
+
+
+class ReadOnlyAdminMixin:
+    """HR reads these here; they are written by the services (pages, imports, jobs), never edited in place."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- clients ----------------------------------------------------------------------------------------------------
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ("name", "title", "phone", "email", "is_primary")
+
+
+class AssignmentHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Who served the client, newest first; changed only by a reassignment (Assignments → Add)."""
+
+    model = Assignment
+    extra = 0
+    fields = ("manager", "start", "end", "reason", "created_by")
+    readonly_fields = fields
+    ordering = ("-start", "-pk")
+    verbose_name_plural = _("assignment history")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
+        return super().get_queryset(request).select_related("manager__user", "created_by")
+
+
+class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ClientTierChange
+    extra = 0
+    fields = ("run", "from_tier", "to_tier", "volume", "cumulative_share")
+    readonly_fields = fields
+    verbose_name_plural = _("tier history")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClientTierChange]:
+        return super().get_queryset(request).select_related("run")
+
+
+@admin.register(Client)
+class ClientAdmin(ImportExportModelAdmin):
+    resource_classes = [ClientResource]
+    list_display = ("name", "registration_code", "industry", "size", "status", "tier")
+    list_filter = ("tier", "status", "industry", "size")
+    search_fields = ("name", "registration_code")
+    readonly_fields = ("tier", "created_at")
+    fields = ("name", "registration_code", "industry", "size", "status", "address", "tier", "created_at")
+    inlines = [ContactInline, AssignmentHistoryInline, TierChangeInline]
+
+    def save_model(self, request: HttpRequest, obj: Client, form: forms.ModelForm, change: bool) -> None:
+        values = {name: form.cleaned_data[name] for name in CLIENT_EDITABLE_FIELDS if name in form.cleaned_data}
+        if change:
+            client_update(client=obj, **{name: values[name] for name in form.changed_data if name in values})
+        else:
+            created = client_create(**values)
+            obj.pk, obj.tier, obj.created_at = created.pk, created.tier, created.created_at
+            obj._state.adding = False
+
+
+# --- assignments ------------------------------------------------------------------------------------------------
+
+
+class ReassignForm(forms.ModelForm):
+    """Assign or reassign a client. The service runs in clean(), so its refusal shows on the form.
+
+    The admin's add view is one transaction, so the row written here is committed only with the rest of the view.
+    """
+
+    class Meta:
+        model = Assignment
+        fields = ("client", "manager", "start", "reason")
+        help_texts = {
+            "start": _("The first day the new manager serves the client; the current assignment ends the day before."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.request_user = kwargs.pop("request_user", None)
+        super().__init__(*args, **kwargs)
+        if "manager" in self.fields:
+            # Only active managers can take clients; the user is joined because a manager's name is the user's.
+            self.fields["manager"].queryset = AccountManager.objects.active().select_related("user")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.instance = assignment_create(
+                client=data["client"],
+                manager=data["manager"],
+                start=data["start"],
+                reason=data["reason"],
+                created_by=self.request_user,
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+        return data
+
+    def _post_clean(self) -> None:
+        # The service validated and saved the row; the model form must not validate it again (it is the open row).
+        pass
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ImportExportModelAdmin):
+    """Assignment history, read-only; "Add" is the reassignment, through assignment_create."""
+
+    resource_classes = [AssignmentResource]
+    list_display = ("client", "manager", "start", "end", "reason", "created_by")
+    list_filter = (("end", admin.EmptyFieldListFilter), "client__tier", "manager__department")
+    list_select_related = ("client", "manager__user", "created_by")
+    search_fields = ("client__name", "client__registration_code", "manager__employee_no", "manager__user__last_name")
+    date_hierarchy = "start"
+    autocomplete_fields = ("client",)
+    actions = ["end_today"]
+
+    def get_form(self, request: HttpRequest, obj: Assignment | None = None, **kwargs: Any) -> type[forms.ModelForm]:
+        if obj is not None:
+            return super().get_form(request, obj, **kwargs)
+        form_class = super().get_form(request, obj, form=ReassignForm, **kwargs)
+
+        class BoundReassignForm(form_class):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                super().__init__(*args, request_user=request.user, **inner)
+
+        return BoundReassignForm
+
+    def get_fields(self, request: HttpRequest, obj: Assignment | None = None) -> list[str]:
+        if obj is None:
+            return ["client", "manager", "start", "reason"]
+        return ["client", "manager", "start", "end", "reason", "created_by"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # history is never edited: a reassignment adds a row
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Assignment, form: forms.ModelForm, change: bool) -> None:
+        pass  # ReassignForm.clean() saved it through assignment_create
+
+    @admin.action(description=_("End the selected open assignments today"), permissions=["add"])
+    def end_today(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        today = timezone.localdate()
+        ended = 0
+        for assignment in queryset.filter(end__isnull=True).select_related("client"):
+            try:
+                assignment_end(client=assignment.client, end=today, reason=str(_("ended by HR in the admin")))
+                ended += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{assignment.client}: {' '.join(exc.messages)}", messages.ERROR)
+        self.message_user(
+            request, ngettext("%(n)d assignment ended.", "%(n)d assignments ended.", ended) % {"n": ended}
+        )
+
+
+# --- the work log -----------------------------------------------------------------------------------------------
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("date", "client", "manager", "kind", "recorded_by", "follow_up_date")
+    list_filter = ("kind", "date", "manager__department")
+    list_select_related = ("client", "manager__user", "recorded_by")
+    search_fields = ("client__name", "summary", "client_needs", "manager__employee_no")
+    date_hierarchy = "date"
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("date", "client", "manager", "source", "satisfaction", "is_complaint")
+    list_filter = ("source", "satisfaction", "date")
+    list_select_related = ("client", "manager__user")
+    search_fields = ("client__name", "complaint", "suggestion")
+    date_hierarchy = "date"
+
+    @admin.display(boolean=True, description=_("complaint"))
+    def is_complaint(self, obj: Feedback) -> bool:
+        return obj.is_complaint
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "client", "manager", "kind", "title", "attests_truth")
+    list_filter = ("kind", "created_at")
+    list_select_related = ("client", "manager__user")
+    search_fields = ("client__name", "title", "body")
+    date_hierarchy = "created_at"
+
+
+class BusinessRecordForm(forms.ModelForm):
+    class Meta:
+        model = BusinessRecord
+        fields = ("client", "month", "volume", "products_used")
+        help_texts = {"month": _("Any day of the month; it is stored as the first day.")}
+
+    def _post_clean(self) -> None:
+        # The month is normalised by business_record_upsert; validating "day 1" here would refuse 2026-03-17.
+        if self.instance.pk is None:
+            self.instance = construct_instance(self, self.instance, self._meta.fields)
+            return
+        super()._post_clean()
+
+
+@admin.register(BusinessRecord)
+class BusinessRecordAdmin(ExportMixin, admin.ModelAdmin):
+    form = BusinessRecordForm
+    list_display = ("client", "month", "volume", "products_used")
+    list_filter = ("month",)
+    list_select_related = ("client",)
+    search_fields = ("client__name", "client__registration_code")
+    date_hierarchy = "month"
+    autocomplete_fields = ("client",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: BusinessRecord | None = None) -> tuple[str, ...]:
+        return ("client", "month") if obj else ()
+
+    def save_model(self, request: HttpRequest, obj: BusinessRecord, form: forms.ModelForm, change: bool) -> None:
+        saved = business_record_upsert(
+            client=obj.client, month=obj.month, volume=obj.volume, products_used=obj.products_used
+        )
+        obj.pk, obj.month = saved.pk, saved.month
+        obj._state.adding = False
+
+
+# --- tiering ----------------------------------------------------------------------------------------------------
+
+
+class ClientTierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ClientTierChange
+    extra = 0
+    fields = ("client", "from_tier", "to_tier", "volume", "cumulative_share")
+    readonly_fields = fields
+    ordering = ("-volume", "client_id")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClientTierChange]:
+        return super().get_queryset(request).select_related("client")
+
+
+@admin.register(TieringRun)
+class TieringRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "computed_at",
+        "period_start",
+        "period_end",
+        "total_volume",
+        "core_count",
+        "key_count",
+        "ordinary_count",
+        "needs_reassignment_count",
+    )
+    fields = (
+        "computed_at",
+        "period_start",
+        "period_end",
+        "total_volume",
+        "core_count",
+        "key_count",
+        "ordinary_count",
+        "needs_reassignment_table",
+    )
+    readonly_fields = fields
+    inlines = [ClientTierChangeInline]
+    date_hierarchy = "computed_at"
+
+    @admin.display(description=_("need reassignment"))
+    def needs_reassignment_count(self, obj: TieringRun) -> int:
+        return len(obj.needs_reassignment)
+
+    @admin.display(description=_("clients whose manager may not serve their tier"))
+    def needs_reassignment_table(self, obj: TieringRun) -> str:
+        if not obj.needs_reassignment:
+            return "—"
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("client"),
+            _("tier"),
+            _("account manager"),
+            _("grade"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        _admin_link("admin:clients_client_change", row["client_id"], row["client"]),
+                        tier_name(row["tier"]),
+                        _admin_link("admin:managers_accountmanager_change", row["manager_id"], row["manager"]),
+                        Grade.Code(row["grade"]).label if row["grade"] in Grade.Code.values else row["grade"],
+                    )
+                    for row in obj.needs_reassignment
+                ),
+            ),
+        )
+
+
+def _admin_link(view: str, pk: int, text: str) -> str:
+    """A link to an admin page, or the bare text when that admin is not registered."""
+    try:
+        return format_html('<a href="{}">{}</a>', reverse(view, args=[pk]), text)
+    except NoReverseMatch:
+        return text
+
+
+@admin.register(ClientTierChange)
+class ClientTierChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("client", "from_tier", "to_tier", "volume", "cumulative_share", "run")
+    list_filter = ("to_tier", "from_tier")
+    list_select_related = ("client", "run")
+    search_fields = ("client__name", "client__registration_code")

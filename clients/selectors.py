@@ -1,0 +1,229 @@
+"""Reads about clients: which clients a user may see (the one place that decides it), the list and the client page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import CharField, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.http import Http404
+from django.utils import timezone
+
+from clients.models import Assignment, BusinessRecord, Client, Contact, Feedback, Interaction, Report
+from config.roles import Role, role_of
+from managers.models import AccountManager, Assistant
+from managers.selectors import manager_for_user, manager_line
+
+User = AbstractBaseUser | AnonymousUser
+
+# What the client page shows of each history; older rows stay in the admin.
+LATEST_INTERACTIONS = 20
+LATEST_FEEDBACK = 20
+LATEST_REPORTS = 20
+BUSINESS_MONTHS = 24
+
+
+def _manager_of(user: User) -> AccountManager | None:
+    """The user's manager row, looked up once per request (a page asks for it more than once)."""
+    cached = getattr(user, "_clients_manager_cache", False)
+    if cached is False:
+        cached = manager_for_user(user)
+        user._clients_manager_cache = cached
+    return cached
+
+
+def managers_visible_to(user: User) -> QuerySet[AccountManager] | None:
+    """The managers whose clients the user may see; None means all (HR), an empty queryset means none."""
+    role = role_of(user)
+    if role == Role.HR:
+        return None
+    if role == Role.ACCOUNT_MANAGER:
+        manager = _manager_of(user)
+        return manager_line(manager) if manager else AccountManager.objects.none()
+    if role == Role.ASSISTANT:
+        # An assistant works for one manager, and only while the attachment is active.
+        return AccountManager.objects.filter(assistants__user=user, assistants__active=True)
+    if role == Role.DEPARTMENT_HEAD:
+        return AccountManager.objects.filter(department__head=user)
+    return AccountManager.objects.none()
+
+
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    """The clients this user may see: those currently assigned to a manager they may see (HR: all)."""
+    managers = managers_visible_to(user)
+    if managers is None:
+        return Client.objects.all()
+    # A subquery rather than a join: the open assignment is unique per client, but a join would still multiply
+    # rows as soon as a caller adds its own join on assignments.
+    open_assignments = Assignment.objects.filter(end__isnull=True, manager__in=managers.values("pk"))
+    return Client.objects.filter(pk__in=open_assignments.values("client"))
+
+
+def _current_manager_name() -> Subquery:
+    """The display name of the client's current manager, as User.get_full_name() would give it."""
+    full_name = NullIf(
+        Trim(Concat("manager__user__first_name", Value(" "), "manager__user__last_name", output_field=CharField())),
+        Value(""),
+    )
+    return Subquery(
+        Assignment.objects.filter(client=OuterRef("pk"), end__isnull=True)
+        .annotate(display=Coalesce(full_name, "manager__user__username", output_field=CharField()))
+        .values("display")[:1],
+        output_field=CharField(),
+    )
+
+
+def _year_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
+    return dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1)
+
+
+def clients_annotated(queryset: QuerySet[Client], *, today: dt.date | None = None) -> QuerySet[Client]:
+    """Add manager_name, last_interaction and volume_this_year, each a correlated subquery (no query per row)."""
+    today = today or timezone.localdate()
+    year_start, next_year = _year_bounds(today)
+    last_interaction = Interaction.objects.filter(client=OuterRef("pk")).order_by("-date").values("date")[:1]
+    volume = (
+        BusinessRecord.objects.filter(client=OuterRef("pk"), month__gte=year_start, month__lt=next_year)
+        .order_by()
+        .values("client")
+        .annotate(total=Sum("volume"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=20, decimal_places=2)
+    return queryset.annotate(
+        manager_name=_current_manager_name(),
+        last_interaction=Subquery(last_interaction),
+        volume_this_year=Coalesce(Subquery(volume, output_field=money), Value(Decimal("0")), output_field=money),
+    )
+
+
+def client_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Client]:
+    """The clients the user may see, filtered (ClientFilterSet) and annotated for the list page."""
+    from clients.filtersets import ClientFilterSet  # the filterset imports this module's helpers
+
+    queryset = clients_annotated(clients_visible_to(user))
+    filtered = ClientFilterSet(filters or {}, queryset=queryset).qs
+    # The primary key breaks ties, so that a page never repeats or skips a row of the one before.
+    return filtered.order_by(*(filtered.query.order_by or ("name",)), "pk")
+
+
+def industries_visible_to(user: User) -> list[str]:
+    """The distinct industries of the user's clients, for the list filter."""
+    return list(clients_visible_to(user).order_by("industry").values_list("industry", flat=True).distinct())
+
+
+def client_detail_for_user(user: User, pk: int) -> Client:
+    """The client if this user may see it, else 404 (never 403: the client's existence is not disclosed)."""
+    client = clients_visible_to(user).filter(pk=pk).first()
+    if client is None:
+        raise Http404("No such client.")
+    return client
+
+
+def current_assignment_of(client: Client) -> Assignment | None:
+    """The client's open assignment with its manager and user, or None."""
+    return client.assignments.filter(end__isnull=True).select_related("manager__user").first()
+
+
+@dataclass
+class BusinessMonth:
+    month: dt.date
+    volume: Decimal
+    products_used: int | None
+
+
+@dataclass
+class ClientPage:
+    """Everything the client page shows, loaded with one query per section."""
+
+    client: Client
+    contacts: list[Contact]
+    assignments: list[Assignment]
+    interactions: list[Interaction]
+    business: list[BusinessMonth]
+    feedback: list[Feedback]
+    reports: list[Report]
+    current_assignment: Assignment | None = field(default=None)
+
+    @property
+    def current_manager(self) -> AccountManager | None:
+        return self.current_assignment.manager if self.current_assignment else None
+
+    @property
+    def chart_data(self) -> dict[str, list]:
+        """The business chart's figures, for json_script (volumes as strings keep the decimals exact)."""
+        return {
+            "labels": [f"{row.month:%Y-%m}" for row in self.business],
+            "volumes": [str(row.volume) for row in self.business],
+        }
+
+
+def _month_add(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def client_page(*, client: Client, today: dt.date | None = None) -> ClientPage:
+    """The sections of the client page: six queries, whatever the number of rows."""
+    today = today or timezone.localdate()
+    this_month = today.replace(day=1)
+    first_month = _month_add(this_month, -(BUSINESS_MONTHS - 1))
+    assignments = list(client.assignments.select_related("manager__user", "created_by").order_by("-start", "-pk"))
+    records = {
+        record.month: record
+        for record in BusinessRecord.objects.filter(client=client, month__gte=first_month, month__lte=this_month)
+    }
+    # Every month of the window appears, a month without a record as zero, so the chart's bars are evenly spaced.
+    business = []
+    for offset in range(BUSINESS_MONTHS):
+        month = _month_add(first_month, offset)
+        record = records.get(month)
+        business.append(
+            BusinessMonth(
+                month=month,
+                volume=record.volume if record else Decimal("0"),
+                products_used=record.products_used if record else None,
+            )
+        )
+    return ClientPage(
+        client=client,
+        contacts=list(client.contacts.all()),
+        assignments=assignments,
+        interactions=list(
+            client.interactions.select_related("manager__user", "recorded_by").order_by("-date", "-pk")[
+                :LATEST_INTERACTIONS
+            ]
+        ),
+        business=business,
+        feedback=list(client.feedback.select_related("manager__user").order_by("-date", "-pk")[:LATEST_FEEDBACK]),
+        reports=list(client.reports.select_related("manager__user").order_by("-created_at", "-pk")[:LATEST_REPORTS]),
+        current_assignment=next((row for row in assignments if row.end is None), None),
+    )
+
+
+@dataclass(frozen=True)
+class ClientActions:
+    """What the user may do on the client page."""
+
+    log_interaction: bool = False
+    record_feedback: bool = False
+    write_report: bool = False
+    # The manager the work is recorded for (the client's current manager).
+    manager: AccountManager | None = None
+
+
+def client_actions_for_user(user: User, *, current_manager: AccountManager | None) -> ClientActions:
+    """The current manager logs interactions, records feedback and writes reports; their assistant all but reports."""
+    if current_manager is None or not user.is_authenticated:
+        return ClientActions()
+    if current_manager.user_id == user.pk:
+        return ClientActions(log_interaction=True, record_feedback=True, write_report=True, manager=current_manager)
+    is_assistant = role_of(user) == Role.ASSISTANT
+    if is_assistant and Assistant.objects.filter(user=user, manager=current_manager, active=True).exists():
+        return ClientActions(log_interaction=True, record_feedback=True, manager=current_manager)
+    return ClientActions()

@@ -1,0 +1,346 @@
+"""Business rules of clients (writes): assignment, the work log, feedback, reports, business records.
+
+Every path — browser forms, the admin, CSV imports, tasks and the shell — calls these functions, so the rules hold
+whichever way the data comes in. What must hold even against a bug is also a database constraint (one open
+assignment per client, follow-up not before the interaction, feedback says something, reports attest truth).
+
+Dates of an assignment are inclusive: ``start`` is the first day the manager serves the client and ``end`` the
+last. Reassigning on day D closes the open assignment on D - 1 (the old manager serves up to the day before), so
+on every day exactly one manager is the client's manager. The one exception is a same-day correction: when the
+open assignment itself started on D, it cannot end before it started, so it is closed with ``end = D``; on that day
+the newer assignment wins (``client_manager_on`` takes the latest start, then the latest row).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Assignment, BusinessRecord, Client, Feedback, Interaction, Report
+from managers.models import AccountManager, Assistant, ClientTier
+
+# The fields of a client a user may write; the tier is not among them: only the 80/20 tiering sets it.
+CLIENT_EDITABLE_FIELDS = ("name", "registration_code", "industry", "size", "status", "address")
+
+
+def tier_name(tier: str) -> str:
+    """The tier as an adjective for messages ("core", "key", "ordinary"), translated."""
+    names = {ClientTier.CORE: _("core"), ClientTier.KEY: _("key"), ClientTier.ORDINARY: _("ordinary")}
+    return names[ClientTier(tier)]
+
+
+# --- reads used by the rules ------------------------------------------------------------------------------------
+
+
+def client_assignment_on(*, client: Client, day: date) -> Assignment | None:
+    """The assignment in force for the client on the day (inclusive dates), or None."""
+    return (
+        Assignment.objects.filter(client=client, start__lte=day)
+        .filter(Q(end__isnull=True) | Q(end__gte=day))
+        .select_related("manager__user")
+        .order_by("-start", "-pk")
+        .first()
+    )
+
+
+def client_manager_on(*, client: Client, day: date) -> AccountManager | None:
+    """The client's account manager on the day, or None when nobody served the client then."""
+    assignment = client_assignment_on(client=client, day=day)
+    return assignment.manager if assignment else None
+
+
+def _open_assignment(*, client: Client) -> Assignment | None:
+    """The client's open assignment, locked until the end of the transaction (PostgreSQL; SQLite locks the file)."""
+    return Assignment.objects.select_for_update().filter(client=client, end__isnull=True).first()
+
+
+def manager_may_serve_validate(*, manager: AccountManager, tier: str, day: date) -> None:
+    """Refuse a manager who is not active or whose grade on the day may not serve the tier."""
+    if manager.status != AccountManager.Status.ACTIVE:
+        raise ValidationError(
+            _("%(manager)s is not an active account manager (status: %(status)s) and cannot take clients.")
+            % {"manager": manager, "status": manager.get_status_display()},
+            code="manager_not_active",
+        )
+    grade = manager.grade_on(day)
+    if grade is None:
+        raise ValidationError(
+            _("%(manager)s holds no grade on %(day)s and cannot take clients.") % {"manager": manager, "day": day},
+            code="manager_without_grade",
+        )
+    if tier not in grade.client_tiers:
+        raise ValidationError(
+            _("A %(grade)s may not serve %(tier)s clients (%(manager)s on %(day)s).")
+            % {"grade": grade, "tier": tier_name(tier), "manager": manager, "day": day},
+            code="grade_may_not_serve_tier",
+        )
+
+
+# --- assignment -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    client: Client,
+    manager: AccountManager,
+    start: date,
+    reason: str,
+    created_by: AbstractBaseUser | None = None,
+) -> Assignment:
+    """Make the manager the client's one account manager from start; the open assignment is ended, never edited."""
+    manager_may_serve_validate(manager=manager, tier=client.tier, day=start)
+    current = _open_assignment(client=client)
+    if current is not None:
+        if current.manager_id == manager.pk:
+            raise ValidationError(
+                _("%(manager)s already serves %(client)s since %(start)s.")
+                % {"manager": manager, "client": client, "start": current.start},
+                code="already_assigned",
+            )
+        if start < current.start:
+            raise ValidationError(
+                _(
+                    "The new assignment cannot start on %(start)s, before the current one (%(manager)s since "
+                    "%(current_start)s): the history is never rewritten."
+                )
+                % {"start": start, "manager": current.manager, "current_start": current.start},
+                code="start_before_current",
+            )
+        current.end = max(start - timedelta(days=1), current.start)
+        current.save(update_fields=["end"])
+    assignment = Assignment(client=client, manager=manager, start=start, reason=reason, created_by=created_by)
+    # The one-open-row rule is left to the database (below): a check here would race with a concurrent request.
+    # created_by may be empty (imports, tasks, the shell) although the model field is not blank=True.
+    assignment.full_clean(exclude=["created_by"] if created_by is None else None, validate_constraints=False)
+    return _assignment_insert(assignment)
+
+
+def _assignment_insert(assignment: Assignment) -> Assignment:
+    """Insert the row; a concurrent assignment of the same client that committed first becomes a clear error."""
+    try:
+        with transaction.atomic():  # a savepoint, so the failed INSERT leaves the transaction usable
+            assignment.save()
+    except IntegrityError as exc:
+        competing = (
+            Assignment.objects.filter(client_id=assignment.client_id, end__isnull=True)
+            .select_related("manager__user")
+            .first()
+        )
+        if competing is None:
+            raise
+        raise ValidationError(
+            _(
+                "%(client)s was assigned to %(manager)s by someone else at the same time; nothing was changed. "
+                "Reload the client and try again."
+            )
+            % {"client": assignment.client, "manager": competing.manager},
+            code="concurrent_assignment",
+        ) from exc
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, client: Client, end: date, reason: str = "") -> Assignment | None:
+    """End the client's open assignment on the given (last) day; None when the client has no manager."""
+    current = _open_assignment(client=client)
+    if current is None:
+        return None
+    if end < current.start:
+        raise ValidationError(
+            _("The assignment cannot end on %(end)s, before it started (%(start)s).")
+            % {"end": end, "start": current.start},
+            code="end_before_start",
+        )
+    current.end = end
+    if reason:
+        # The row's reason says why it began; the ending reason is appended so that both stay readable.
+        ending = _("ended: %(reason)s") % {"reason": reason}
+        current.reason = f"{current.reason} / {ending}"[: Assignment._meta.get_field("reason").max_length]
+    current.full_clean(exclude=["created_by"], validate_constraints=False)
+    current.save(update_fields=["end", "reason"])
+    return current
+
+
+# --- clients ----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def client_create(
+    *,
+    name: str,
+    registration_code: str,
+    industry: str,
+    size: str,
+    status: str = Client.Status.PROSPECT,
+    address: str = "",
+) -> Client:
+    """Open a client file; every new client starts ordinary until the tiering ranks it."""
+    client = Client(
+        name=name,
+        registration_code=registration_code.strip(),
+        industry=industry,
+        size=size,
+        status=status,
+        address=address,
+        tier=ClientTier.ORDINARY,
+    )
+    client.full_clean()
+    client.save()
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, **fields: object) -> Client:
+    """Change a client's file; the tier cannot be changed here (the 80/20 tiering sets it)."""
+    refused = set(fields) - set(CLIENT_EDITABLE_FIELDS)
+    if refused:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(refused))},
+            code="field_not_editable",
+        )
+    for field, value in fields.items():
+        setattr(client, field, value)
+    client.full_clean()
+    client.save(update_fields=list(fields) or None)
+    return client
+
+
+# --- the work log -----------------------------------------------------------------------------------------------
+
+
+def recorder_validate(*, manager: AccountManager, recorded_by: AbstractBaseUser) -> None:
+    """Refuse a recorder who is neither the manager nor one of the manager's active assistants."""
+    if recorded_by.pk == manager.user_id:
+        return
+    if Assistant.objects.filter(user_id=recorded_by.pk, manager=manager, active=True).exists():
+        return
+    raise ValidationError(
+        _("Only %(manager)s or their key-account assistant may record their interactions.") % {"manager": manager},
+        code="recorder_not_allowed",
+    )
+
+
+def _client_manager_validate(*, client: Client, manager: AccountManager, day: date, field: str = "date") -> None:
+    served_by = client_manager_on(client=client, day=day)
+    if served_by is None or served_by.pk != manager.pk:
+        raise ValidationError(
+            {
+                field: _("%(manager)s was not the account manager of %(client)s on %(day)s.")
+                % {"manager": manager, "client": client, "day": day}
+            },
+            code="not_clients_manager",
+        )
+
+
+@transaction.atomic
+def interaction_record(
+    *,
+    client: Client,
+    manager: AccountManager,
+    recorded_by: AbstractBaseUser,
+    kind: str,
+    date: date,
+    summary: str,
+    client_needs: str = "",
+    follow_up_date: date | None = None,
+) -> Interaction:
+    """Write an interaction record (联系记录) by the client's manager of that day or their assistant."""
+    recorder_validate(manager=manager, recorded_by=recorded_by)
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("An interaction cannot be recorded before it happens.")}, code="future")
+    _client_manager_validate(client=client, manager=manager, day=date)
+    if follow_up_date is not None and follow_up_date < date:
+        raise ValidationError(
+            {"follow_up_date": _("The follow-up date cannot be before the interaction.")}, code="follow_up_early"
+        )
+    interaction = Interaction(
+        client=client,
+        manager=manager,
+        recorded_by=recorded_by,
+        kind=kind,
+        date=date,
+        summary=summary,
+        client_needs=client_needs,
+        follow_up_date=follow_up_date,
+    )
+    interaction.full_clean()
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def feedback_record(
+    *,
+    client: Client,
+    date: date,
+    source: str,
+    satisfaction: int | None = None,
+    complaint: str = "",
+    suggestion: str = "",
+    recorded_by: AbstractBaseUser | None = None,
+) -> Feedback:
+    """Record a client's feedback, tied to whoever was the client's manager on that date."""
+    complaint, suggestion = (complaint or "").strip(), (suggestion or "").strip()
+    if satisfaction is None and not complaint and not suggestion:
+        raise ValidationError(
+            _("Feedback must give a satisfaction score, a complaint or a suggestion."), code="feedback_empty"
+        )
+    if source == Feedback.Source.COMPLAINT and not complaint:
+        raise ValidationError({"complaint": _("A complaint must say what the client complains about.")})
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("Feedback cannot be dated in the future.")}, code="future")
+    feedback = Feedback(
+        client=client,
+        manager=client_manager_on(client=client, day=date),
+        date=date,
+        source=source,
+        satisfaction=satisfaction,
+        complaint=complaint,
+        suggestion=suggestion,
+        recorded_by=recorded_by,
+    )
+    feedback.full_clean()
+    feedback.save()
+    return feedback
+
+
+@transaction.atomic
+def report_write(
+    *, client: Client, manager: AccountManager, kind: str, title: str, body: str, attests_truth: bool
+) -> Report:
+    """File a manager's report on a client they serve today; the manager answers for its truth (004 §八)."""
+    if not attests_truth:
+        raise ValidationError(
+            {"attests_truth": _("The account manager must answer for the truth of the report (004 §八).")},
+            code="truth_not_attested",
+        )
+    _client_manager_validate(client=client, manager=manager, day=timezone.localdate(), field="client")
+    report = Report(client=client, manager=manager, kind=kind, title=title, body=body, attests_truth=True)
+    report.full_clean()
+    report.save()
+    return report
+
+
+# --- business ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def business_record_upsert(*, client: Client, month: date, volume: Decimal, products_used: int) -> BusinessRecord:
+    """Write the client's business of a month (any day of it; stored as the first day), replacing what was there."""
+    month = month.replace(day=1)
+    record = BusinessRecord.objects.select_for_update().filter(client=client, month=month).first() or BusinessRecord(
+        client=client, month=month
+    )
+    record.volume = Decimal(volume)
+    record.products_used = products_used
+    record.full_clean()
+    record.save()
+    return record

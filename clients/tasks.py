@@ -1,0 +1,23 @@
+"""Scheduled jobs of clients: the monthly 80/20 tiering (beat row "Recompute client tiers")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+
+from clients.tiering import tiering_run
+from config.jobs import job_run_record
+
+
+@shared_task(bind=True, name="clients.tiering_run")
+def tiering_run_task(self, today: str | None = None) -> int:
+    """Recompute client tiers (idempotent: a second run on the same data changes nothing); returns the run's id."""
+    with job_run_record("client tiering", task_id=self.request.id or "") as job:
+        run = tiering_run(today=date.fromisoformat(today) if today else None)
+        job.result = (
+            f"window {run.period_start}–{run.period_end}: {run.core_count} core, {run.key_count} key, "
+            f"{run.ordinary_count} ordinary; {run.changes.count()} changed; "
+            f"{len(run.needs_reassignment)} need reassignment"
+        )
+    return run.pk

@@ -1,0 +1,184 @@
+"""Pages for managers: "My clients" and the client page with its three forms. Views only call selectors and
+services; every client is loaded through client_detail_for_user, so a client outside the user's line is a 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from clients import services
+from clients.filtersets import ClientFilterSet
+from clients.forms import FeedbackForm, InteractionForm, ReportForm, ServiceForm
+from clients.models import Client
+from clients.selectors import (
+    ClientActions,
+    client_actions_for_user,
+    client_detail_for_user,
+    client_list,
+    client_page,
+    current_assignment_of,
+    industries_visible_to,
+)
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def client_list_view(request: HttpRequest) -> HttpResponse:
+    """My clients: the clients of the user's line, filtered, 25 a page."""
+    filterset = ClientFilterSet(request.GET, industries=industries_visible_to(request.user))
+    page = Paginator(client_list(user=request.user, filters=request.GET), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "clients/client_list.html", {"filterset": filterset, "page": page})
+
+
+def _render_client_page(
+    request: HttpRequest, client: Client, *, bound: dict[str, ServiceForm] | None = None
+) -> HttpResponse:
+    page = client_page(client=client)
+    actions = client_actions_for_user(request.user, current_manager=page.current_manager)
+    forms: dict[str, ServiceForm | None] = {
+        "interaction": InteractionForm() if actions.log_interaction else None,
+        "feedback": FeedbackForm() if actions.record_feedback else None,
+        "report": ReportForm() if actions.write_report else None,
+    }
+    forms.update(bound or {})
+    context = {
+        "client": client,
+        "page": page,
+        "actions": actions,
+        "forms": forms,
+        # The form that failed stays open, so its errors are seen next to its fields.
+        "open_form": next(iter(bound), "") if bound else "",
+    }
+    return render(request, "clients/client_detail.html", context)
+
+
+@login_required
+@require_GET
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client file: contacts, assignments, interactions, business, feedback, reports."""
+    return _render_client_page(request, client_detail_for_user(request.user, pk))
+
+
+def _post_to_client(
+    request: HttpRequest,
+    pk: int,
+    *,
+    name: str,
+    form_class: type[ServiceForm],
+    allowed: Callable[[ClientActions], bool],
+    save: Callable[[Client, ClientActions, dict[str, Any]], object],
+    success: str,
+    anchor: str,
+) -> HttpResponse:
+    """Validate the form, call the service, redirect on success; on any error re-render the page, nothing saved."""
+    client = client_detail_for_user(request.user, pk)
+    assignment = current_assignment_of(client)
+    actions = client_actions_for_user(request.user, current_manager=assignment.manager if assignment else None)
+    if not allowed(actions):
+        raise PermissionDenied
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            save(client, actions, form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, success)
+            return redirect(reverse("clients:detail", args=[client.pk]) + anchor)
+    return _render_client_page(request, client, bound={name: form})
+
+
+@login_required
+@require_POST
+def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log an interaction: the client's current manager or their assistant."""
+
+    def save(client: Client, actions: ClientActions, data: dict[str, Any]) -> object:
+        return services.interaction_record(
+            client=client,
+            manager=actions.manager,
+            recorded_by=request.user,
+            kind=data["kind"],
+            date=data["date"],
+            summary=data["summary"],
+            client_needs=data["client_needs"],
+            follow_up_date=data["follow_up_date"],
+        )
+
+    return _post_to_client(
+        request,
+        pk,
+        name="interaction",
+        form_class=InteractionForm,
+        allowed=lambda actions: actions.log_interaction,
+        save=save,
+        success=_("The interaction record was saved."),
+        anchor="#interactions",
+    )
+
+
+@login_required
+@require_POST
+def feedback_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record feedback from a call-back or a complaint: the current manager or their assistant."""
+
+    def save(client: Client, actions: ClientActions, data: dict[str, Any]) -> object:
+        return services.feedback_record(
+            client=client,
+            date=data["date"],
+            source=data["source"],
+            satisfaction=data["satisfaction"],
+            complaint=data["complaint"],
+            suggestion=data["suggestion"],
+            recorded_by=request.user,
+        )
+
+    return _post_to_client(
+        request,
+        pk,
+        name="feedback",
+        form_class=FeedbackForm,
+        allowed=lambda actions: actions.record_feedback,
+        save=save,
+        success=_("The feedback was recorded."),
+        anchor="#feedback",
+    )
+
+
+@login_required
+@require_POST
+def report_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write a report on the client: only its current manager, who answers for its truth."""
+
+    def save(client: Client, actions: ClientActions, data: dict[str, Any]) -> object:
+        return services.report_write(
+            client=client,
+            manager=actions.manager,
+            kind=data["kind"],
+            title=data["title"],
+            body=data["body"],
+            attests_truth=data["attests_truth"],
+        )
+
+    return _post_to_client(
+        request,
+        pk,
+        name="report",
+        form_class=ReportForm,
+        allowed=lambda actions: actions.write_report,
+        save=save,
+        success=_("The report was saved."),
+        anchor="#reports",
+    )
