@@ -1,12 +1,72 @@
-"""The appraisals part of the demo company (called by manage.py seed_demo, in dependency order)."""
+"""The appraisals part of the demo company (called by manage.py seed_demo, in dependency order).
+
+A closed 2026 H1 regular cycle with every rating given, and an open 2026 H2 cycle with some ratings still pending
+(so that the "pending ratings" pages have work). Opening and closing go through the services.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import TextIO
 
 from django.contrib.auth.models import User
+from django.utils import timezone
+
+from appraisals.models import AppraisalCycle, AppraisalPlan, Indicator, Rating, RatingScore, Template
+from appraisals.services.cycles import cycle_close, cycle_open
+from managers.models import AccountManager
+
+TEMPLATE_NAME = "Standard appraisal"
+CYCLES = [
+    # name, period start, period end, rating deadline, share of ratings given
+    ("2026 H1 regular appraisal", dt.date(2026, 1, 1), dt.date(2026, 6, 30), dt.date(2026, 7, 20), 1.0),
+    ("2026 H2 regular appraisal", dt.date(2026, 7, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20), 0.5),
+]
+VALUES = [2, 3, 3, 4, 4, 4, 5]
+
+
+def _ratings_give(*, cycle: AppraisalCycle, rng: random.Random, share: float) -> int:
+    """Give a share of the cycle's pending ratings deterministic values from rng (a comment at the extremes)."""
+    indicators = list(cycle.template.indicators.filter(kind=Indicator.Kind.RATED))
+    pending = list(Rating.objects.filter(appraisal__cycle=cycle, submitted_at__isnull=True).order_by("pk"))
+    chosen = [rating for rating in pending if rng.random() < share]
+    scores = []
+    for rating in chosen:
+        for indicator in indicators:
+            if rating.rater_type in indicator.rater_types:
+                value = rng.choice(VALUES)
+                comment = "Consistently above what was asked." if value == 5 else ""
+                scores.append(RatingScore(rating=rating, indicator=indicator, value=value, comment=comment))
+    RatingScore.objects.bulk_create(scores)
+    Rating.objects.filter(pk__in=[rating.pk for rating in chosen]).update(submitted_at=timezone.now())
+    return len(chosen)
 
 
 def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
     """Create this app's demo data; a re-run with the same seed creates nothing new."""
+    # One draw from the shared generator whatever happens here, so later steps see the same state on a re-run.
+    local = random.Random(rng.random())
+    if not AccountManager.objects.exists():
+        stdout.write("appraisals: no managers yet, no demo cycles.")
+        return
+    template = Template.objects.filter(name=TEMPLATE_NAME).first()
+    if template is None:
+        stdout.write("appraisals: the default template is missing (migrate first).")
+        return
+    plan = AppraisalPlan.objects.filter(year=2026).first()
+    hr = users.get("hr")
+    for name, start, end, deadline, share in CYCLES:
+        cycle, _created = AppraisalCycle.objects.get_or_create(
+            kind=AppraisalCycle.Kind.REGULAR,
+            period_start=start,
+            period_end=end,
+            defaults={"name": name, "template": template, "plan": plan, "rating_deadline": deadline},
+        )
+        if cycle.state != AppraisalCycle.State.DRAFT:
+            continue  # already seeded: a re-run changes nothing
+        cycle = cycle_open(cycle=cycle, by=hr)
+        given = _ratings_give(cycle=cycle, rng=local, share=share)
+        if share >= 1:
+            cycle_close(cycle=cycle, by=hr, reason="Demo: ratings the client sample did not return")
+        stdout.write(f"appraisals: {cycle.name} {cycle.state}, {given} ratings given.")

@@ -1,1 +1,306 @@
-"""Admin pages (see appraisals/admin/__init__.py)."""
+"""HR's admin for plans, templates (indicators inline) and cycles, appraisals and measured values.
+
+Every write goes through the services; a used template and a closed cycle are read-only here as well as below
+(importing appraisals.services.cycles connects the receivers that refuse writes to a closed cycle).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from appraisals.models import (
+    Appraisal,
+    AppraisalCycle,
+    AppraisalPlan,
+    Indicator,
+    IndicatorScore,
+    MeasuredValue,
+    RaterType,
+    Template,
+)
+from appraisals.services.cycles import (
+    cycle_close,
+    cycle_missing_ratings,
+    cycle_missing_summary,
+    cycle_open,
+    cycle_to_review,
+)
+from appraisals.services.measures import measured_values_compute
+from appraisals.services.templates import template_is_used, template_validate
+
+
+@admin.register(AppraisalPlan)
+class AppraisalPlanAdmin(admin.ModelAdmin):
+    list_display = ["year", "revised_at"]
+    search_fields = ["year", "purpose"]
+
+
+class IndicatorFormSet(forms.BaseInlineFormSet):
+    """Checks the whole template (its weights as edited above, the indicators as edited here) before saving."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        indicators = [
+            form.instance for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+        ]
+        try:
+            template_validate(template=self.instance, indicators=indicators)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    formset = IndicatorFormSet
+    extra = 0
+    fields = [
+        "dimension",
+        "order",
+        "code",
+        "name",
+        "weight",
+        "kind",
+        "rated_by_self",
+        "rated_by_client",
+        "rated_by_head",
+        "rated_by_peer",
+        "metric",
+        "target",
+        "rule",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
+        return super().has_add_permission(request, obj) and not (obj and template_is_used(template=obj))
+
+    def has_change_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
+        return super().has_change_permission(request, obj) and not (obj and template_is_used(template=obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and template_is_used(template=obj))
+
+
+@admin.register(Template)
+class TemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "weight_performance", "weight_behaviour", "weight_ability", "used"]
+    search_fields = ["name"]
+    inlines = [IndicatorInline]
+    fieldsets = [
+        (None, {"fields": ["name", "plan"]}),
+        (
+            _("Dimension weights (sum 100, performance the largest)"),
+            {"fields": ["weight_performance", "weight_behaviour", "weight_ability"]},
+        ),
+        (_("Rater weights (sum 100)"), {"fields": ["weight_self", "weight_client", "weight_head", "weight_peer"]}),
+        (_("Raters"), {"fields": ["client_sample_size", "peers_per_manager"]}),
+    ]
+
+    @admin.display(boolean=True, description=_("used by a cycle"))
+    def used(self, obj: Template) -> bool:
+        return template_is_used(template=obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
+        return super().has_change_permission(request, obj) and not (obj and template_is_used(template=obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and template_is_used(template=obj))
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The formset checked the edited rows; this checks what was stored (the same rule, from the database).
+        template_validate(template=form.instance)
+
+
+class IndicatorScoreInline(admin.TabularInline):
+    model = IndicatorScore
+    extra = 0
+    fields = ["indicator", "score", "contribution"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Appraisal)
+class AppraisalAdmin(admin.ModelAdmin):
+    list_display = ["manager", "cycle", "grade", "total_score", "band", "finalised_at"]
+    list_filter = ["cycle", "band", "grade"]
+    search_fields = ["manager__employee_no", "manager__user__last_name", "manager__user__first_name"]
+    list_select_related = ["manager__user", "cycle", "grade"]
+    inlines = [IndicatorScoreInline]
+    readonly_fields = [
+        "cycle",
+        "manager",
+        "grade",
+        "performance_score",
+        "behaviour_score",
+        "ability_score",
+        "spot_check_effect",
+        "total_score",
+        "band",
+        "explanation",
+        "finalised_at",
+        "acknowledged_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # appraisals are created by opening a cycle
+
+    def has_change_permission(self, request: HttpRequest, obj: Appraisal | None = None) -> bool:
+        if obj is not None and (obj.is_final or obj.cycle.is_closed):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Appraisal | None = None) -> bool:
+        return False
+
+
+@admin.register(MeasuredValue)
+class MeasuredValueAdmin(admin.ModelAdmin):
+    list_display = ["appraisal", "indicator", "value", "computed_at"]
+    list_filter = ["appraisal__cycle", "indicator__metric"]
+    list_select_related = ["appraisal__manager__user", "appraisal__cycle", "indicator"]
+    readonly_fields = ["appraisal", "indicator", "value", "inputs", "computed_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class CloseReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for closing with ratings missing"), widget=forms.Textarea(attrs={"rows": 3}), required=True
+    )
+
+
+def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, cycles: QuerySet, service, done: str) -> None:
+    """Call the service on each selected cycle; report successes and each refusal with its message."""
+    count = 0
+    for cycle in cycles:
+        try:
+            service(cycle=cycle, by=request.user)
+            count += 1
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{cycle}: {' '.join(exc.messages)}", messages.ERROR)
+    if count:
+        modeladmin.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(AppraisalCycle)
+class AppraisalCycleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "period_start", "period_end", "rating_deadline", "state", "template"]
+    list_filter = ["state", "kind", "plan"]
+    search_fields = ["name"]
+    list_select_related = ["template"]
+    actions = ["open_cycles", "move_to_review", "close_cycles", "compute_measured_values"]
+    readonly_fields = ["state", "opened_at", "closed_at", "closed_by", "close_reason", "missing_ratings"]
+    fields = [
+        "name",
+        "plan",
+        "template",
+        "kind",
+        "cause",
+        "period_start",
+        "period_end",
+        "rating_deadline",
+        *readonly_fields,
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: AppraisalCycle | None = None) -> list[str]:
+        fields = list(self.readonly_fields)
+        if obj is not None and obj.state != AppraisalCycle.State.DRAFT:
+            fields += ["template", "period_start", "period_end", "kind"]  # the appraisals rest on them
+        return fields
+
+    def has_change_permission(self, request: HttpRequest, obj: AppraisalCycle | None = None) -> bool:
+        if obj is not None and obj.is_closed:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: AppraisalCycle | None = None) -> bool:
+        if obj is not None and obj.state != AppraisalCycle.State.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("ratings still missing"))
+    def missing_ratings(self, obj: AppraisalCycle) -> str:
+        if obj.pk is None or obj.state == AppraisalCycle.State.DRAFT:
+            return "—"
+        summary = cycle_missing_summary(cycle=obj)
+        if not summary:
+            return str(_("none"))
+        parts = ", ".join(f"{count} × {label}" for code, label in RaterType.choices if (count := summary.get(code)))
+        return f"{sum(summary.values())} ({parts})"
+
+    @admin.action(description=_("Open the selected cycles"))
+    def open_cycles(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(self, request, queryset, cycle_open, _("%(count)s cycle(s) opened."))
+
+    @admin.action(description=_("Move the selected cycles to review"))
+    def move_to_review(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(self, request, queryset, cycle_to_review, _("%(count)s cycle(s) moved to review."))
+
+    @admin.action(description=_("Close the selected cycles (compute and freeze the scores)"))
+    def close_cycles(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        cycles = list(queryset)
+        missing = {cycle.pk: cycle_missing_ratings(cycle=cycle).count() for cycle in cycles if not cycle.is_closed}
+        reason = ""
+        if any(missing.values()):
+            form = CloseReasonForm(request.POST if "confirm_close" in request.POST else None)
+            if not form.is_valid():
+                # Ratings are missing: ask for the reason on an intermediate page (the selection is carried over).
+                return TemplateResponse(
+                    request,
+                    "appraisals/cycles/close_confirm.html",
+                    {
+                        **self.admin_site.each_context(request),
+                        "title": _("Close with ratings missing"),
+                        "opts": self.model._meta,
+                        "cycles": [(cycle, missing.get(cycle.pk, 0)) for cycle in cycles],
+                        "form": form,
+                        "selected": [cycle.pk for cycle in cycles],
+                        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    },
+                )
+            reason = form.cleaned_data["reason"]
+        closed = 0
+        for cycle in cycles:
+            try:
+                cycle_close(cycle=cycle, by=request.user, reason=reason)
+                closed += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{cycle}: {' '.join(exc.messages)}", messages.ERROR)
+        if closed:
+            self.message_user(
+                request,
+                ngettext("%(count)s cycle closed.", "%(count)s cycles closed.", closed) % {"count": closed},
+                messages.SUCCESS,
+            )
+        return None
+
+    @admin.action(description=_("Compute measured values now"))
+    def compute_measured_values(self, request: HttpRequest, queryset: QuerySet) -> None:
+        total = 0
+        for cycle in queryset.select_related("template"):
+            try:
+                total += measured_values_compute(cycle=cycle)
+            except ValidationError as exc:
+                self.message_user(request, f"{cycle}: {' '.join(exc.messages)}", messages.ERROR)
+        self.message_user(request, _("%(count)s measured value(s) computed.") % {"count": total}, messages.SUCCESS)

@@ -1,0 +1,223 @@
+"""Measured indicators (定量考核), computed set-based from clients' data for a cycle's period.
+
+Definitions (each stored with its inputs in MeasuredValue.inputs, so the figure can be traced):
+- the manager's book: the clients whose assignment to the manager is in force on the last day of the period;
+- new clients: assignments to the manager starting in the period, of clients that had no earlier assignment;
+- volume growth %: the book's business volume in the period against the same-length period just before
+  (no volume before: 100 when there is volume now, else 0);
+- scope growth: for each client of the book, the most products used in a month of the period minus the most in a
+  month of the period before (0 when it had none), summed;
+- interactions: interaction records by the manager dated in the period;
+- average satisfaction: mean satisfaction (1–5) of the feedback linked to the manager in the period (0 if none);
+- complaints: feedback linked to the manager in the period that carries a complaint;
+- target completion %: the book's volume in the period against the manager's targets lying inside the period
+  (no target: 100, with a note).
+A fixed number of queries whatever the number of managers: one aggregate per source, grouped by manager.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisals.models import Appraisal, AppraisalCycle, Indicator, MeasuredValue
+from clients.models import Assignment, BusinessRecord, Feedback, Interaction
+from managers.models import Target
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+PLACES = Decimal("0.0001")
+
+Metric = Indicator.Metric
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length just before [start, end]: the same number of months for a period of whole
+    months (business records are monthly), else the same number of days."""
+    previous_end = start - timedelta(days=1)
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year * 12 + end.month) - (start.year * 12 + start.month) + 1
+        index = start.year * 12 + start.month - 1 - months
+        return date(index // 12, index % 12 + 1, 1), previous_end
+    return previous_end - (end - start), previous_end
+
+
+def _round(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(PLACES)
+
+
+def _money(value: Decimal) -> str:
+    """An amount as the inputs show it, with 2 places whatever the database returned."""
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def measures_by_manager(*, manager_ids: list[int], start: date, end: date, metrics: set[str]) -> dict[int, dict]:
+    """{manager_id: {metric: (value, inputs)}} for the metrics asked, from one aggregate query per data source."""
+    previous_start, previous_end = previous_period(start, end)
+    found: dict[int, dict] = {manager_id: {} for manager_id in manager_ids}
+
+    if Metric.NEW_CLIENTS in metrics:
+        earlier = Assignment.objects.filter(client=OuterRef("client"), start__lt=OuterRef("start"))
+        rows = (
+            Assignment.objects.filter(manager_id__in=manager_ids, start__gte=start, start__lte=end)
+            .exclude(Exists(earlier))
+            .values("manager_id")
+            .annotate(count=Count("client", distinct=True))
+        )
+        counts = {row["manager_id"]: row["count"] for row in rows}
+        for manager_id in manager_ids:
+            count = counts.get(manager_id, 0)
+            found[manager_id][Metric.NEW_CLIENTS] = (Decimal(count), {"new_clients": count})
+
+    if metrics & {Metric.VOLUME_GROWTH, Metric.SCOPE_GROWTH, Metric.TARGET_COMPLETION}:
+        # One row per (manager, client of the book): the volumes and most products in both windows.
+        in_book = Q(client__assignments__manager_id__in=manager_ids, client__assignments__start__lte=end) & (
+            Q(client__assignments__end__isnull=True) | Q(client__assignments__end__gte=end)
+        )
+        now = Q(month__gte=start, month__lte=end)
+        before = Q(month__gte=previous_start, month__lte=previous_end)
+        rows = (
+            BusinessRecord.objects.filter(in_book, month__gte=previous_start, month__lte=end)
+            .values("client__assignments__manager_id", "client_id")
+            .annotate(
+                volume_now=Sum("volume", filter=now),
+                volume_before=Sum("volume", filter=before),
+                products_now=Max("products_used", filter=now),
+                products_before=Max("products_used", filter=before),
+            )
+            .order_by()
+        )
+        book: dict[int, dict] = defaultdict(
+            lambda: {"clients": 0, "volume_now": ZERO, "volume_before": ZERO, "scope_increase": 0}
+        )
+        for row in rows:
+            entry = book[row["client__assignments__manager_id"]]
+            entry["clients"] += 1
+            entry["volume_now"] += row["volume_now"] or ZERO
+            entry["volume_before"] += row["volume_before"] or ZERO
+            if row["products_now"] is not None:
+                entry["scope_increase"] += row["products_now"] - (row["products_before"] or 0)
+        targets = {
+            row["manager_id"]: row
+            for row in Target.objects.filter(manager_id__in=manager_ids, period_start__gte=start, period_end__lte=end)
+            .values("manager_id")
+            .annotate(total=Sum("business_volume"), count=Count("pk"))
+            .order_by()
+        }
+        for manager_id in manager_ids:
+            entry = book[manager_id]
+            now_volume, before_volume = entry["volume_now"], entry["volume_before"]
+            window = {
+                "book_clients": entry["clients"],
+                "volume_in_period": _money(now_volume),
+                "volume_in_previous_period": _money(before_volume),
+                "previous_period": [previous_start.isoformat(), previous_end.isoformat()],
+            }
+            if before_volume > 0:
+                growth = (now_volume - before_volume) / before_volume * HUNDRED
+                growth_inputs = dict(window)
+            else:
+                growth = HUNDRED if now_volume > 0 else ZERO
+                growth_inputs = {**window, "note": _("No volume in the previous period.")}
+            found[manager_id][Metric.VOLUME_GROWTH] = (growth, growth_inputs)
+            found[manager_id][Metric.SCOPE_GROWTH] = (
+                Decimal(entry["scope_increase"]),
+                {"book_clients": entry["clients"], "products_added": entry["scope_increase"]},
+            )
+            target = targets.get(manager_id)
+            if target and target["total"]:
+                completion = now_volume / target["total"] * HUNDRED
+                target_inputs = {
+                    "volume_in_period": _money(now_volume),
+                    "target_volume": _money(target["total"]),
+                    "targets": target["count"],
+                }
+            else:
+                completion = HUNDRED
+                target_inputs = {
+                    "volume_in_period": _money(now_volume),
+                    "targets": 0,
+                    "note": _("No target with a volume inside the period: counted as complete."),
+                }
+            found[manager_id][Metric.TARGET_COMPLETION] = (completion, target_inputs)
+
+    if Metric.INTERACTIONS in metrics:
+        counts = {
+            row["manager_id"]: row["count"]
+            for row in Interaction.objects.filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
+            .values("manager_id")
+            .annotate(count=Count("pk"))
+            .order_by()
+        }
+        for manager_id in manager_ids:
+            count = counts.get(manager_id, 0)
+            found[manager_id][Metric.INTERACTIONS] = (Decimal(count), {"interactions": count})
+
+    if metrics & {Metric.AVG_SATISFACTION, Metric.COMPLAINTS}:
+        feedback = {
+            row["manager_id"]: row
+            for row in Feedback.objects.filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
+            .values("manager_id")
+            .annotate(
+                average=Avg("satisfaction"),
+                answers=Count("satisfaction"),
+                complaints=Count("pk", filter=~Q(complaint="")),
+            )
+            .order_by()
+        }
+        for manager_id in manager_ids:
+            row = feedback.get(manager_id) or {"average": None, "answers": 0, "complaints": 0}
+            average = Decimal(str(row["average"])) if row["average"] is not None else ZERO
+            satisfaction_inputs: dict = {"answers": row["answers"]}
+            if not row["answers"]:
+                satisfaction_inputs["note"] = _("No satisfaction answer in the period.")
+            found[manager_id][Metric.AVG_SATISFACTION] = (average, satisfaction_inputs)
+            found[manager_id][Metric.COMPLAINTS] = (Decimal(row["complaints"]), {"complaints": row["complaints"]})
+    return found
+
+
+@transaction.atomic
+def measured_values_compute(*, cycle: AppraisalCycle) -> int:
+    """Compute and store (upsert) every measured value of the cycle's appraisals; returns how many were written."""
+    if cycle.is_closed:
+        raise ValidationError(_("The cycle %(cycle)s is closed: its measured values are frozen.") % {"cycle": cycle})
+    indicators = list(cycle.template.indicators.filter(kind=Indicator.Kind.MEASURED))
+    appraisals = list(Appraisal.objects.filter(cycle=cycle).values_list("pk", "manager_id"))
+    if not indicators or not appraisals:
+        return 0
+    values = measures_by_manager(
+        manager_ids=[manager_id for _pk, manager_id in appraisals],
+        start=cycle.period_start,
+        end=cycle.period_end,
+        metrics={indicator.metric for indicator in indicators},
+    )
+    now = timezone.now()
+    rows = []
+    for appraisal_id, manager_id in appraisals:
+        for indicator in indicators:
+            value, inputs = values[manager_id][indicator.metric]
+            rows.append(
+                MeasuredValue(
+                    appraisal_id=appraisal_id,
+                    indicator=indicator,
+                    value=_round(value),
+                    inputs={**inputs, "period": [cycle.period_start.isoformat(), cycle.period_end.isoformat()]},
+                    computed_at=now,
+                )
+            )
+    # An upsert on (appraisal, indicator): a re-run rewrites the same rows instead of adding new ones.
+    MeasuredValue.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["appraisal", "indicator"],
+        update_fields=["value", "inputs", "computed_at"],
+    )
+    return len(rows)

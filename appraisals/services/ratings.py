@@ -1,0 +1,224 @@
+"""Ratings (定性考核): a rater submits their rating once, for every indicator their rater type rates; reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from appraisals.models import Appraisal, AppraisalCycle, Dimension, Indicator, RaterType, Rating, RatingScore, Template
+from appraisals.models.plans import SCALE_MAX, SCALE_MIN
+
+# Ratings may be given while the cycle is open and, for latecomers, during review; never in draft or once closed.
+RATING_STATES = (AppraisalCycle.State.OPEN, AppraisalCycle.State.REVIEW)
+# Values at the extremes of the scale must be justified in a comment (shared contract).
+VALUES_NEEDING_COMMENT = (SCALE_MIN, SCALE_MAX)
+
+
+def value_field(indicator_id: int) -> str:
+    """The key under which an indicator's value error is reported (and the form field that shows it)."""
+    return f"value_{indicator_id}"
+
+
+def comment_field(indicator_id: int) -> str:
+    """The key under which an indicator's comment error is reported (and the form field that shows it)."""
+    return f"comment_{indicator_id}"
+
+
+def indicators_rated_by(*, template: Template, rater_type: str) -> QuerySet[Indicator]:
+    """The rated indicators of the template that this rater type rates: performance, behaviour, ability, in order."""
+    dimension_order = Case(
+        *(When(dimension=dimension, then=Value(position)) for position, dimension in enumerate(Dimension.values))
+    )
+    return Indicator.objects.filter(
+        template=template, kind=Indicator.Kind.RATED, **{f"rated_by_{RaterType(rater_type).value}": True}
+    ).order_by(dimension_order, "order", "pk")
+
+
+def appraisal_editable_check(appraisal: Appraisal) -> None:
+    """Refuse any write to an appraisal of a closed cycle (engineer A's check when it exists, else the state)."""
+    try:
+        from appraisals.services.cycles import appraisal_assert_editable
+    except ImportError:
+        if appraisal.cycle.state == AppraisalCycle.State.CLOSED:
+            raise ValidationError(
+                _("The appraisal cycle “%(cycle)s” is closed: it can no longer be changed.")
+                % {"cycle": appraisal.cycle}
+            ) from None
+        return
+    appraisal_assert_editable(appraisal)
+
+
+def rating_scores_build(
+    *, rating: Rating, indicators: Iterable[Indicator], values: Mapping[int, object], comments: Mapping[int, str]
+) -> list[RatingScore]:
+    """Check one value 1–5 for every indicator (a comment at 1 and 5); the unsaved scores, or every error at once.
+
+    Errors are keyed by value_<id> / comment_<id>, so a form shows each next to its field; each names the indicator.
+    """
+    indicators = list(indicators)
+    expected = {indicator.pk for indicator in indicators}
+    errors: dict[str, list[str]] = defaultdict(list)
+    unknown = sorted(set(values) - expected)
+    if unknown:
+        errors["__all__"].append(
+            _("Values were given for indicators this rater does not rate (ids %(ids)s).")
+            % {"ids": ", ".join(map(str, unknown))}
+        )
+    scores = []
+    for indicator in indicators:
+        raw = values.get(indicator.pk)
+        if raw in (None, ""):
+            errors[value_field(indicator.pk)].append(_("Give a value for “%(indicator)s”.") % {"indicator": indicator})
+            continue
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or str(raw).strip() != str(value) or not SCALE_MIN <= value <= SCALE_MAX:
+            errors[value_field(indicator.pk)].append(
+                _("The value for “%(indicator)s” must be a whole number from %(min)s to %(max)s.")
+                % {"indicator": indicator, "min": SCALE_MIN, "max": SCALE_MAX}
+            )
+            continue
+        comment = (comments.get(indicator.pk) or "").strip()
+        if value in VALUES_NEEDING_COMMENT and not comment:
+            errors[comment_field(indicator.pk)].append(
+                _("A value of %(value)s for “%(indicator)s” needs a comment saying why.")
+                % {"value": value, "indicator": indicator}
+            )
+            continue
+        scores.append(RatingScore(rating=rating, indicator=indicator, value=value, comment=comment))
+    if not indicators:
+        errors["__all__"].append(_("The template has no indicator for this rater type to rate."))
+    if errors:
+        raise ValidationError(dict(errors))
+    return scores
+
+
+def rating_scores_save(*, rating: Rating, scores: list[RatingScore], comment: str) -> Rating:
+    """Write the scores and mark the rating submitted (caller holds the row lock inside a transaction)."""
+    for score in scores:
+        score.full_clean(exclude=["rating"])
+    RatingScore.objects.bulk_create(scores)
+    rating.comment = comment.strip()
+    rating.submitted_at = timezone.now()
+    rating.save(update_fields=["comment", "submitted_at"])
+    return rating
+
+
+def rating_lock(rating: Rating) -> Rating:
+    """The rating re-read under a row lock, with its appraisal, cycle and template (stops a double submit)."""
+    return (
+        Rating.objects.select_for_update(of=("self",))
+        .select_related("appraisal__cycle__template", "appraisal__manager__user")
+        .get(pk=rating.pk)
+    )
+
+
+def rating_submittable_check(rating: Rating) -> None:
+    """Refuse a rating whose cycle is not taking ratings, or one already submitted."""
+    appraisal_editable_check(rating.appraisal)
+    cycle = rating.appraisal.cycle
+    if cycle.state not in RATING_STATES:
+        raise ValidationError(
+            _("The appraisal cycle “%(cycle)s” is %(state)s: it does not take ratings.")
+            % {"cycle": cycle, "state": cycle.get_state_display()}
+        )
+    if rating.submitted_at is not None:
+        raise ValidationError(_("This rating was already submitted; it cannot be submitted again."))
+
+
+@transaction.atomic
+def rating_submit(
+    *,
+    rating: Rating,
+    by: AbstractBaseUser,
+    values: Mapping[int, object],
+    comments: Mapping[int, str],
+    comment: str = "",
+) -> Rating:
+    """Submit a rater's rating: every indicator the rater type rates, 1–5, a comment at 1 and 5; all or nothing."""
+    rating = rating_lock(rating)
+    if rating.rater_type == RaterType.CLIENT:
+        raise ValidationError(_("A client sample rating is answered through its survey link."))
+    if rating.rater_id != by.pk:
+        raise PermissionDenied(_("Only the rater may submit this rating."))
+    rating_submittable_check(rating)
+    indicators = indicators_rated_by(template=rating.appraisal.cycle.template, rater_type=rating.rater_type)
+    scores = rating_scores_build(rating=rating, indicators=indicators, values=values, comments=comments)
+    return rating_scores_save(rating=rating, scores=scores, comment=comment)
+
+
+def ratings_pending_for(user: AbstractBaseUser) -> QuerySet[Rating]:
+    """The user's unsubmitted ratings in cycles taking ratings, soonest deadline first (one query)."""
+    return (
+        Rating.objects.filter(rater=user, submitted_at__isnull=True, appraisal__cycle__state__in=RATING_STATES)
+        .select_related("appraisal__manager__user", "appraisal__manager__department", "appraisal__cycle")
+        .order_by("appraisal__cycle__rating_deadline", "appraisal__manager__employee_no", "rater_type", "pk")
+    )
+
+
+def rating_for_rater(*, user: AbstractBaseUser, pk: int) -> Rating:
+    """The user's own (non-client) rating with what its page shows; Rating.DoesNotExist for anyone else's."""
+    return (
+        Rating.objects.filter(rater=user)
+        .exclude(rater_type=RaterType.CLIENT)
+        .select_related("appraisal__manager__user", "appraisal__cycle__template")
+        .get(pk=pk)
+    )
+
+
+def _site_url() -> str:
+    # The address the e-mailed links point at; SITE_URL is not a project setting yet (see the report).
+    return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/")
+
+
+@transaction.atomic
+def ratings_remind(*, today: dt.date) -> int:
+    """E-mail each rater with pending ratings, at most once a day per rater; returns how many were e-mailed.
+
+    The reminder dates are written in the same transaction as the sending: if the mail server fails, nothing is
+    marked and the next run tries again; a rater already reminded today (for any rating) is skipped.
+    """
+    reminded_today = Rating.objects.filter(last_reminded_on=today, rater__isnull=False).values("rater_id")
+    pending = list(
+        Rating.objects.filter(rater__isnull=False, submitted_at__isnull=True, appraisal__cycle__state__in=RATING_STATES)
+        .exclude(rater__email="")
+        .exclude(rater_id__in=reminded_today)
+        .filter(Q(last_reminded_on__isnull=True) | Q(last_reminded_on__lt=today))
+        .select_related("rater", "appraisal__cycle")
+        .order_by("rater_id", "appraisal__cycle__rating_deadline", "pk")
+    )
+    by_rater: dict[int, list[Rating]] = defaultdict(list)
+    for rating in pending:
+        by_rater[rating.rater_id].append(rating)
+    if not by_rater:
+        return 0
+    link = _site_url() + reverse("appraisals:pending_ratings")
+    messages = []
+    for ratings in by_rater.values():
+        rater = ratings[0].rater
+        deadline = min(rating.appraisal.cycle.rating_deadline for rating in ratings)
+        subject = ngettext("You have %(count)d pending rating", "You have %(count)d pending ratings", len(ratings)) % {
+            "count": len(ratings)
+        }
+        body = _(
+            "Dear %(name)s,\n\n%(subject)s in the appraisal. The earliest rating deadline is %(deadline)s.\n"
+            "Please rate at: %(link)s\n"
+        ) % {"name": rater.get_full_name() or rater.username, "subject": subject, "deadline": deadline, "link": link}
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [rater.email]))
+    Rating.objects.filter(pk__in=[rating.pk for rating in pending]).update(last_reminded_on=today)
+    send_mass_mail(messages, fail_silently=False)
+    return len(messages)

@@ -1,0 +1,273 @@
+"""The arithmetic of an appraisal, as pure functions over loaded data (no queries): indicator, dimension and total
+scores, the band, and the explanation that shows how the total came about.
+
+Rounding is part of the contract, so that the figures a manager reads add up exactly to the total they read:
+- an indicator's score is rounded to 2 places, and that rounded score is the one used further on;
+- its contribution to the total = indicator score × indicator weight/100 × dimension weight/100, rounded to 2 places;
+- a dimension's score = Σ indicator weight/100 × indicator score, rounded to 2 places; its contribution is the sum
+  of its indicators' contributions;
+- total = Σ contributions + spot-check effect, clamped to 0–100 (the explanation says when it was clamped).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from appraisals.models import Appraisal, Dimension, Indicator, MeasuredValue, RaterType, Rating, SpotCheck, Template
+from appraisals.models.plans import SCALE_POINTS
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+CENT = Decimal("0.01")
+
+# The band of a total: the first threshold the total reaches (excellent ≥ 90, good ≥ 80, pass ≥ 60, else fail).
+BAND_THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
+    (Decimal("90"), Appraisal.Band.EXCELLENT),
+    (Decimal("80"), Appraisal.Band.GOOD),
+    (Decimal("60"), Appraisal.Band.PASS),
+)
+RATER_ORDER = (RaterType.SELF, RaterType.CLIENT, RaterType.HEAD, RaterType.PEER)
+DIMENSION_ORDER = (Dimension.PERFORMANCE, Dimension.BEHAVIOUR, Dimension.ABILITY)
+
+
+def q2(value: Decimal) -> Decimal:
+    """Round half up to 2 places (the precision every figure is shown and added with)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def s2(value: Decimal | None) -> str | None:
+    """A decimal as the explanation writes it: a string with 2 places."""
+    return None if value is None else str(q2(value))
+
+
+def band_for(total: Decimal) -> str:
+    """The band of a total score."""
+    for threshold, band in BAND_THRESHOLDS:
+        if total >= threshold:
+            return band
+    return Appraisal.Band.FAIL
+
+
+def rating_counts(rating: Rating) -> bool:
+    """A rating counts only when it was submitted and not excluded by the fairness review."""
+    return rating.submitted_at is not None and not rating.excluded
+
+
+@dataclass
+class IndicatorResult:
+    """One indicator's score, its contribution to the total, and how it was computed (the explanation entry)."""
+
+    indicator: Indicator
+    score: Decimal
+    contribution: Decimal
+    detail: dict
+
+
+@dataclass
+class AppraisalResult:
+    """Everything cycle_close writes for one appraisal."""
+
+    dimension_scores: dict[str, Decimal]
+    spot_check_effect: Decimal
+    total: Decimal
+    band: str
+    explanation: dict
+    indicators: list[IndicatorResult] = field(default_factory=list)
+
+
+def measured_score(*, indicator: Indicator, value: Decimal) -> Decimal:
+    """A measured indicator's score by its rule: ratio to target capped at 100, or 100 minus a penalty per unit."""
+    target = Decimal(indicator.target)
+    if indicator.rule == Indicator.Rule.PENALTY_PER_UNIT:
+        return max(ZERO, HUNDRED - value * target)
+    if target <= 0:
+        return ZERO
+    return min(HUNDRED, max(ZERO, value / target * HUNDRED))
+
+
+def rated_score(
+    *, indicator: Indicator, template: Template, values: Mapping[str, list[int]]
+) -> tuple[Decimal, list[dict], list[str]]:
+    """A rated indicator's score from the values each rater type gave it, with the raters' lines and notes.
+
+    Each rater type with at least one counting value scores its average × 20; the template's weights of the
+    types that did rate are renormalised to 100, so a type with no rating does not drag the score down.
+    """
+    raters: list[dict] = []
+    notes: list[str] = []
+    present = [rater for rater in RATER_ORDER if rater in indicator.rater_types and values.get(rater)]
+    weight_sum = sum(Decimal(template.rater_weight(rater)) for rater in present)
+    equal = weight_sum == 0 and bool(present)
+    score = ZERO
+    for rater in RATER_ORDER:
+        if rater not in indicator.rater_types:
+            continue
+        given = values.get(rater) or []
+        weight = template.rater_weight(rater)
+        if not given:
+            raters.append(
+                {
+                    "rater_type": str(rater),
+                    "weight": weight,
+                    "effective_weight": "0.00",
+                    "count": 0,
+                    "average": None,
+                    "score": None,
+                }
+            )
+            if present:
+                notes.append(
+                    _("No %(rater)s counted: its weight was shared among the raters who did rate.")
+                    % {"rater": RaterType(rater).label}
+                )
+            continue
+        average = Decimal(sum(given)) / Decimal(len(given))
+        points = average * SCALE_POINTS
+        share = Decimal(1) / Decimal(len(present)) if equal else Decimal(weight) / weight_sum
+        score += share * points
+        raters.append(
+            {
+                "rater_type": str(rater),
+                "weight": weight,
+                "effective_weight": s2(share * HUNDRED),
+                "count": len(given),
+                "average": s2(average),
+                "score": s2(points),
+            }
+        )
+    if not present:
+        notes.append(_("No rating: the indicator scores 0."))
+    elif equal:
+        notes.append(_("The raters who rated all have weight 0 in the template: they were weighted equally."))
+    return score, raters, notes
+
+
+def appraisal_score(
+    *,
+    template: Template,
+    indicators: Iterable[Indicator],
+    ratings: Iterable[Rating],
+    measured: Mapping[int, MeasuredValue],
+    spot_checks: Iterable[SpotCheck] = (),
+) -> AppraisalResult:
+    """Score one appraisal from its loaded ratings (with their scores prefetched), measured values and spot-checks."""
+    ratings = list(ratings)
+    # values[indicator_id][rater_type] -> the counting 1–5 values given to that indicator by that rater type
+    values: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    excluded: list[dict] = []
+    pending = 0
+    for rating in ratings:
+        if rating.submitted_at is None:
+            pending += 1
+            continue
+        if rating.excluded:
+            # Who rated stays out of the explanation: the rated manager reads it.
+            excluded.append({"rater_type": rating.rater_type, "reason": rating.excluded_reason})
+            continue
+        for given in rating.scores.all():
+            values[given.indicator_id][rating.rater_type].append(given.value)
+
+    by_dimension: dict[str, list[Indicator]] = defaultdict(list)
+    for indicator in indicators:
+        by_dimension[indicator.dimension].append(indicator)
+
+    results: list[IndicatorResult] = []
+    dimensions: list[dict] = []
+    dimension_scores: dict[str, Decimal] = {}
+    contributions_sum = ZERO
+    for dimension in DIMENSION_ORDER:
+        dimension_weight = template.dimension_weight(dimension)
+        dimension_raw = ZERO
+        dimension_contribution = ZERO
+        lines: list[dict] = []
+        for indicator in sorted(by_dimension.get(dimension, []), key=lambda i: (i.order, i.pk or 0)):
+            line: dict = {
+                "code": indicator.code,
+                "name": indicator.name,
+                "kind": indicator.kind,
+                "weight": indicator.weight,
+                "notes": [],
+            }
+            if indicator.kind == Indicator.Kind.MEASURED:
+                value_row = measured.get(indicator.pk)
+                value = Decimal(value_row.value) if value_row is not None else ZERO
+                raw = measured_score(indicator=indicator, value=value)
+                line["measured"] = {
+                    "metric": indicator.metric,
+                    "value": s2(value),
+                    "target": s2(Decimal(indicator.target)),
+                    "rule": indicator.rule,
+                    "inputs": value_row.inputs if value_row is not None else {},
+                }
+                if value_row is None:
+                    line["notes"].append(_("No measured value: the indicator scores 0."))
+            else:
+                raw, raters, notes = rated_score(indicator=indicator, template=template, values=values[indicator.pk])
+                line["raters"] = raters
+                line["notes"].extend(notes)
+            score = q2(raw)
+            contribution = q2(score * indicator.weight * dimension_weight / Decimal(10000))
+            line["score"] = s2(score)
+            line["contribution"] = s2(contribution)
+            lines.append(line)
+            results.append(IndicatorResult(indicator=indicator, score=score, contribution=contribution, detail=line))
+            dimension_raw += score * indicator.weight / HUNDRED
+            dimension_contribution += contribution
+        dimension_score = q2(dimension_raw)
+        dimension_scores[dimension] = dimension_score
+        contributions_sum += dimension_contribution
+        dimensions.append(
+            {
+                "dimension": str(dimension),
+                "weight": dimension_weight,
+                "score": s2(dimension_score),
+                "contribution": s2(dimension_contribution),
+                "indicators": lines,
+            }
+        )
+
+    checks = list(spot_checks)
+    effect = q2(sum((Decimal(check.score_effect) for check in checks), ZERO))
+    notes: list[str] = []
+    total = contributions_sum + effect
+    if total < ZERO or total > HUNDRED:
+        notes.append(
+            _("The contributions and the spot-check effect add up to %(raw)s; the total is kept within 0–100.")
+            % {"raw": s2(total)}
+        )
+        total = min(HUNDRED, max(ZERO, total))
+    if pending:
+        notes.append(_("%(count)s rating(s) were not submitted by the close and do not count.") % {"count": pending})
+    band = band_for(total)
+    explanation = {
+        "dimensions": dimensions,
+        "spot_checks": [
+            {
+                "id": check.pk,
+                "effect": s2(Decimal(check.score_effect)),
+                "findings": check.findings,
+                "mode": check.mode,
+                "method": check.method,
+                "checked_on": check.checked_on.isoformat() if check.checked_on else None,
+            }
+            for check in checks
+        ],
+        "spot_check_effect": s2(effect),
+        "excluded_ratings": excluded,
+        "total": s2(total),
+        "band": str(band),
+        "notes": notes,
+    }
+    return AppraisalResult(
+        dimension_scores=dimension_scores,
+        spot_check_effect=effect,
+        total=q2(total),
+        band=band,
+        explanation=explanation,
+        indicators=results,
+    )

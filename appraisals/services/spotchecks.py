@@ -1,0 +1,139 @@
+"""Unannounced random spot-checks (随机抽查, 无预警考察): a recorded, re-runnable draw and the findings HR records.
+
+The draw is unpredictable to managers because its seed comes from the operating system's cryptographic source
+(``secrets.token_hex``) at the moment of the draw; it is verifiable because the population, the seed and the
+sample are stored, and ``random.Random(seed).sample(population, k)`` is deterministic for a given seed
+(a ``str`` seed is hashed with SHA-512 by ``random.seed`` version 2, stable across Python 3 releases).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisals.models import SpotCheck, SpotCheckDraw, SpotCheckPolicy
+from config.roles import Role, role_of
+from managers.models import AccountManager
+
+DRAW_ALGORITHM = "random.Random(seed).sample(population, k), sorted; seed = secrets.token_hex(32)"
+
+
+def _sample(*, seed: str, population: list[int], k: int) -> list[int]:
+    """The one definition of the draw, used to make it and to verify it."""
+    return sorted(random.Random(seed).sample(population, k))
+
+
+def spot_check_policy_active() -> SpotCheckPolicy | None:
+    """The policy a scheduled draw follows: the oldest active one."""
+    return SpotCheckPolicy.objects.filter(active=True).order_by("pk").first()
+
+
+@transaction.atomic
+def spot_check_draw(
+    *,
+    policy: SpotCheckPolicy | None = None,
+    sample_size: int | None = None,
+    by: AbstractBaseUser | None = None,
+) -> SpotCheckDraw:
+    """Draw managers for an unannounced spot-check among the active ones, and record how, so it can be re-run."""
+    if policy is None and sample_size is None:
+        policy = spot_check_policy_active()
+        if policy is None:
+            raise ValidationError(_("There is no active spot-check policy: set one up or give a sample size."))
+    size = sample_size if sample_size is not None else policy.sample_size
+    if size < 1:
+        raise ValidationError(_("A spot-check draw takes at least one account manager."))
+    population = sorted(AccountManager.objects.active().values_list("pk", flat=True))
+    if not population:
+        raise ValidationError(_("There is no active account manager to draw from."))
+    seed = secrets.token_hex(32)
+    k = min(size, len(population))
+    draw = SpotCheckDraw(
+        policy=policy,
+        drawn_by=by,
+        population=population,
+        sample_size=k,
+        seed=seed,
+        sample=_sample(seed=seed, population=population, k=k),
+        algorithm=DRAW_ALGORITHM,
+    )
+    draw.full_clean()
+    draw.save()
+    SpotCheck.objects.bulk_create(SpotCheck(draw=draw, manager_id=manager_id) for manager_id in draw.sample)
+    return draw
+
+
+def spot_check_verify(*, draw: SpotCheckDraw) -> bool:
+    """An auditor's check: re-run the draw from its seed and population; True when it gives the recorded sample
+    and the recorded checks are exactly those of the sample."""
+    population = list(draw.population)
+    if population != sorted(population) or len(set(population)) != len(population):
+        return False
+    try:
+        rerun = _sample(seed=draw.seed, population=population, k=draw.sample_size)
+    except (ValueError, TypeError):
+        return False
+    if rerun != list(draw.sample):
+        return False
+    return sorted(draw.checks.values_list("manager_id", flat=True)) == rerun
+
+
+def spot_check_findings_validate(
+    *, check: SpotCheck, mode: str, method: str, checked_on: date | None, findings: str
+) -> None:
+    """Refuse findings that are incomplete or dated impossibly (forms call this to show errors by their fields)."""
+    errors: dict[str, str] = {}
+    if not mode:
+        errors["mode"] = _("Say whether the check was on-site or off-site.")
+    if not method:
+        errors["method"] = _("Say which method was used.")
+    if checked_on is None:
+        errors["checked_on"] = _("Give the date of the check.")
+    elif checked_on > timezone.localdate():
+        errors["checked_on"] = _("A check cannot be dated in the future.")
+    elif checked_on < timezone.localtime(check.draw.drawn_at).date():
+        errors["checked_on"] = _("A check cannot be dated before its draw.")
+    if not (findings or "").strip():
+        errors["findings"] = _("Record the findings of the check.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def spot_check_record(
+    *,
+    check: SpotCheck,
+    by: AbstractBaseUser,
+    mode: str,
+    method: str,
+    checked_on: date,
+    findings: str,
+    score_effect: Decimal,
+) -> SpotCheck:
+    """HR records the findings of a spot-check and its score effect, which the next close includes."""
+    if role_of(by) != Role.HR:
+        raise ValidationError(_("Only HR records the findings of a spot-check."))
+    # Lock the row: a close attaching this check (setting applied_to) must not cross a late edit.
+    locked = SpotCheck.objects.select_for_update().select_related("draw").get(pk=check.pk)
+    if locked.applied_to_id is not None:
+        raise ValidationError(
+            _("This spot-check was already counted in a closed appraisal; its findings can no longer change.")
+        )
+    spot_check_findings_validate(check=locked, mode=mode, method=method, checked_on=checked_on, findings=findings)
+    locked.mode = mode
+    locked.method = method
+    locked.checked_on = checked_on
+    locked.findings = findings.strip()
+    locked.score_effect = Decimal(score_effect)
+    locked.recorded_by = by
+    locked.full_clean()
+    locked.save()
+    return locked

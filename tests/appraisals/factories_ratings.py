@@ -1,0 +1,196 @@
+"""Factories for the ratings, surveys and fairness tests (engineer B), built directly on the models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth.models import User
+
+from appraisals.models import (
+    Appraisal,
+    AppraisalCycle,
+    Dimension,
+    Indicator,
+    RaterType,
+    Rating,
+    RatingScore,
+    SurveyInvitation,
+    Template,
+)
+from clients.models import Client
+from config.roles import Role, roles_sync
+from managers.models import AccountManager, Department
+from tests.clients.factories import AssignmentFactory, ContactFactory
+from tests.config.factories import UserFactory
+from tests.managers.factories import AccountManagerFactory
+
+
+class TemplateFactory(factory.django.DjangoModelFactory):
+    """A template with weights that add up (use template_with_indicators for the indicators)."""
+
+    class Meta:
+        model = Template
+
+    name = factory.Sequence(lambda n: f"Template {n}")
+    weight_performance = 60
+    weight_behaviour = 25
+    weight_ability = 15
+    weight_self = 20
+    weight_client = 30
+    weight_head = 30
+    weight_peer = 20
+    client_sample_size = 3
+    peers_per_manager = 2
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    template = factory.SubFactory(TemplateFactory)
+    dimension = Dimension.PERFORMANCE
+    code = factory.Sequence(lambda n: f"I{n}")
+    name = factory.Sequence(lambda n: f"Indicator {n}")
+    weight = 50
+    kind = Indicator.Kind.RATED
+
+
+def template_with_indicators() -> Template:
+    """Two indicators per dimension (weights 60 + 40): rated by everyone, by self/head/peer only, or measured.
+
+    Self, head and peers rate 5 indicators (P1, P2, B1, B2, A1); the client sample rates 3 (P1, B1, B2).
+    """
+    template = TemplateFactory()
+    all_raters = {"rated_by_self": True, "rated_by_client": True, "rated_by_head": True, "rated_by_peer": True}
+    colleagues = {"rated_by_self": True, "rated_by_head": True, "rated_by_peer": True}
+    spec = [
+        (Dimension.PERFORMANCE, "P1", "Task completion", 60, all_raters),
+        (Dimension.PERFORMANCE, "P2", "Quality of work", 40, colleagues),
+        (Dimension.BEHAVIOUR, "B1", "Attitude", 60, all_raters),
+        (Dimension.BEHAVIOUR, "B2", "Client satisfaction", 40, all_raters),
+        (Dimension.ABILITY, "A1", "Client analysis", 60, colleagues),
+    ]
+    for order, (dimension, code, name, weight, raters) in enumerate(spec):
+        IndicatorFactory(
+            template=template, dimension=dimension, code=code, name=name, weight=weight, order=order, **raters
+        )
+    IndicatorFactory(
+        template=template,
+        dimension=Dimension.ABILITY,
+        code="M1",
+        name="New clients",
+        weight=40,
+        kind=Indicator.Kind.MEASURED,
+        metric=Indicator.Metric.NEW_CLIENTS,
+        target=5,
+        rule=Indicator.Rule.RATIO_TO_TARGET,
+        order=9,
+    )
+    return template
+
+
+class AppraisalCycleFactory(factory.django.DjangoModelFactory):
+    """An open regular cycle on a template with indicators; the rating deadline well in the future."""
+
+    class Meta:
+        model = AppraisalCycle
+
+    name = factory.Sequence(lambda n: f"Cycle {n}")
+    template = factory.LazyFunction(template_with_indicators)
+    kind = AppraisalCycle.Kind.IRREGULAR
+    cause = "test cycle"
+    period_start = dt.date(2026, 1, 1)
+    period_end = dt.date(2026, 6, 30)
+    rating_deadline = dt.date(2099, 7, 15)
+    state = AppraisalCycle.State.OPEN
+
+
+def rater_user(role: Role = Role.ACCOUNT_MANAGER) -> User:
+    """A user in the role with no usable password (hashing one takes a second; tests log in with force_login).
+
+    For HR, the role's permissions are synced first: on a fresh test database roles_sync ran before the
+    permissions of the later apps existed (the same workaround as engineer A's hr_user).
+    """
+    if role == Role.HR:
+        roles_sync()
+    return UserFactory(role=role, password=None)
+
+
+def ratings_department() -> Department:
+    """One department (with its head) shared by the managers of these tests."""
+    department = Department.objects.filter(name="Ratings test department").first()
+    return department or Department.objects.create(
+        name="Ratings test department", head=rater_user(Role.DEPARTMENT_HEAD)
+    )
+
+
+class AppraisalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appraisal
+
+    cycle = factory.SubFactory(AppraisalCycleFactory)
+    manager = factory.SubFactory(
+        AccountManagerFactory,
+        grade="second",
+        user=factory.LazyFunction(rater_user),
+        department=factory.LazyFunction(ratings_department),
+    )
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    """A pending self rating by the manager; pass rater_type and rater (or client) for the others."""
+
+    class Meta:
+        model = Rating
+
+    appraisal = factory.SubFactory(AppraisalFactory)
+    rater_type = RaterType.SELF
+    rater = factory.LazyAttribute(lambda r: None if r.rater_type == RaterType.CLIENT else r.appraisal.manager.user)
+
+
+class ClientRatingFactory(RatingFactory):
+    """A pending client sample rating of a client assigned to the manager."""
+
+    rater_type = RaterType.CLIENT
+    rater = None
+    client = factory.LazyAttribute(lambda r: AssignmentFactory(manager=r.appraisal.manager).client)
+
+
+class RatingScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RatingScore
+
+    rating = factory.SubFactory(RatingFactory)
+    indicator = factory.SubFactory(IndicatorFactory)
+    value = 4
+
+
+class SurveyInvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SurveyInvitation
+
+    rating = factory.SubFactory(ClientRatingFactory)
+    email = factory.Sequence(lambda n: f"survey{n}@client.example.com")
+    nonce = factory.Sequence(lambda n: f"nonce-{n:08d}-test")
+    expires_at = factory.LazyFunction(lambda: dt.datetime(2099, 7, 15, 23, 59, tzinfo=dt.UTC))
+
+
+def submitted_client_rating(appraisal: Appraisal, values: list[int]) -> Rating:
+    """A client rating already answered with these values, one per client-rated indicator in order."""
+    from django.utils import timezone
+
+    from appraisals.services.ratings import indicators_rated_by
+
+    rating = ClientRatingFactory(appraisal=appraisal, submitted_at=timezone.now())
+    indicators = list(indicators_rated_by(template=appraisal.cycle.template, rater_type=RaterType.CLIENT))
+    for indicator, value in zip(indicators, values, strict=True):
+        RatingScore.objects.create(rating=rating, indicator=indicator, value=value, comment="because")
+    return rating
+
+
+def client_with_contact(manager: AccountManager, *, has_email: bool = True) -> Client:
+    """A client assigned to the manager, with a contact that has an e-mail (or a contact without one)."""
+    assignment = AssignmentFactory(manager=manager)
+    ContactFactory(client=assignment.client, **({} if has_email else {"email": ""}))
+    return assignment.client
