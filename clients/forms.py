@@ -14,7 +14,12 @@ SATISFACTION_CHOICES = [("", _("not given"))] + [(str(score), str(score)) for sc
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker, which only accepts ISO dates whatever the page's language."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict | None = None, format: str = "%Y-%m-%d") -> None:  # noqa: A002 - Django's name
+        super().__init__(attrs, format=format)
 
 
 class ServiceForm(forms.Form):

@@ -10,10 +10,18 @@ admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = _("Account-manager system")
 admin.site.index_title = _("HR administration")
 
+report_patterns = [
+    path("appraisal/<int:pk>/", views.appraisal_report, name="appraisal"),
+    path("pay/<int:pk>/", views.pay_statement_report, name="pay_statement"),
+    path("clients/", views.clients_export, name="clients"),
+    path("cycle-results/", views.cycle_results_export, name="cycle_results"),
+]
+
 urlpatterns = [
     path("", views.root, name="root"),
     path("home/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("reports/", include((report_patterns, "reports"))),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -15,6 +15,8 @@ class GradeChangeForm(forms.Form):
     to_grade = forms.ModelChoiceField(label=_("to grade"), queryset=Grade.objects.all())
     reason = forms.ChoiceField(label=_("reason"), choices=GradeChange.Reason.choices)
     effective_date = forms.DateField(
-        label=_("effective date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("effective date"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

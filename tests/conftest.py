@@ -97,3 +97,20 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 60.0, interval
 def _fast_password_hasher(settings) -> None:
     """Factories set passwords for every user; the production hasher would make that the slowest part of a test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A transactional test empties the database when it ends, reference data too (the grades, the groups, the
+    default template, the beat rows that data migrations seed). Every transactional test therefore gets
+    serialized_rollback: it starts with the database as migrations left it, whatever ran before."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            continue
+        transactional = marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+        if transactional and not marker.kwargs.get("serialized_rollback"):
+            # Prepended, so that it is the closest django_db marker pytest-django reads.
+            item.add_marker(
+                pytest.mark.django_db(**{**marker.kwargs, "transaction": True, "serialized_rollback": True}),
+                append=False,
+            )

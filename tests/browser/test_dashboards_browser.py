@@ -1,0 +1,118 @@
+"""Each role's dashboard in a real browser, in English and Chinese: the charts are drawn (Chart.js from static/,
+no CSP error) and a screenshot of each is written to screenshots/dashboard-<role>-<language>.png (README)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from appraisals.models import AppraisalCycle
+from config.dashboards import tiering_window
+from config.roles import Role
+from managers.models import ClientTier
+from tests.appraisals.factories_ratings import AppraisalCycleFactory as OpenCycleFactory
+from tests.appraisals.factories_ratings import AppraisalFactory, RatingFactory
+from tests.appraisals.factories_results import ClosedCycleFactory, FinalAppraisalFactory
+from tests.browser.conftest import login, screenshot
+from tests.clients.factories import AssignmentFactory, BusinessRecordFactory, InteractionFactory
+from tests.config.factories import PASSWORD, UserFactory
+from tests.incentives.factories import PayStatementFactory
+from tests.managers.factories import AccountManagerFactory, AssistantFactory, DepartmentFactory, TargetFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+# Who each screenshot is of; README.md lists the files.
+ROLES = ["manager", "supervisor", "head", "hr", "assistant"]
+
+
+def small_company() -> dict[str, object]:
+    """A department with its head, a senior supervising three managers, their clients and work, two closed
+    cycles and an open one, a pay statement, an assistant and HR."""
+    today = timezone.localdate()
+    head = UserFactory(role=Role.DEPARTMENT_HEAD, first_name="Wei", last_name="Li")
+    department = DepartmentFactory(name="East China client department", head=head)
+    supervisor = AccountManagerFactory(grade="senior", department=department, user__first_name="Jun")
+    team = [
+        AccountManagerFactory(grade=code, department=department, supervisor=supervisor, user__first_name=name)
+        for code, name in [("first", "Fang"), ("second", "Lei"), ("trainee", "Min")]
+    ]
+    window = tiering_window(today).start
+    tiers = [ClientTier.CORE, ClientTier.KEY, ClientTier.ORDINARY, ClientTier.ORDINARY]
+    for index, manager in enumerate([supervisor, *team]):
+        for number, tier in enumerate(tiers[index % 2 :]):
+            client = AssignmentFactory(manager=manager, client__tier=tier).client
+            BusinessRecordFactory(client=client, month=window, volume=Decimal(10 ** (5 - number)) * (index + 1))
+            days_ago = 3 + 20 * number * index
+            InteractionFactory(
+                manager=manager,
+                client=client,
+                date=today - dt.timedelta(days=days_ago),
+                follow_up_date=today + dt.timedelta(days=2),
+            )
+        TargetFactory(manager=manager, period_start=today.replace(day=1) - dt.timedelta(days=90),
+                      period_end=today.replace(day=1) + dt.timedelta(days=90), interactions=30)  # fmt: skip
+    for year, totals in [(2025, ["78", "84", "66", "58"]), (2026, ["86", "91", "72", "61"])]:
+        cycle = ClosedCycleFactory(
+            name=f"{year} H1", period_start=dt.date(year, 1, 1), period_end=dt.date(year, 6, 30),
+            template__name=f"Template {year}",
+        )  # fmt: skip
+        for manager, total in zip([supervisor, *team], totals, strict=True):
+            FinalAppraisalFactory(cycle=cycle, manager=manager, total=Decimal(total))
+    open_cycle = OpenCycleFactory(name="2026 H2", state=AppraisalCycle.State.OPEN)
+    for manager in [supervisor, *team]:
+        appraisal = AppraisalFactory(cycle=open_cycle, manager=manager)
+        RatingFactory(appraisal=appraisal)
+        RatingFactory(appraisal=appraisal, rater_type="head", rater=head)
+    PayStatementFactory(manager=supervisor, grade=supervisor.grade, total=Decimal("18655.40"))
+    assistant = AssistantFactory(manager=supervisor)
+    return {
+        "manager": team[1].user,
+        "supervisor": supervisor.user,
+        "head": head,
+        "hr": UserFactory(role=Role.HR),
+        "assistant": assistant.user,
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_every_dashboard_draws_its_charts(page_for, language: str) -> None:
+    users = small_company()
+    for role in ROLES:
+        page = page_for(language)
+        errors: list[str] = []
+
+        def record(text: str, errors: list[str] = errors) -> None:
+            errors.append(text)
+
+        # Script errors and CSP refusals; failed loads are checked by response (the browser's own favicon request
+        # is the only one allowed to fail).
+        page.on("pageerror", lambda error, record=record: record(str(error)))
+        page.on(
+            "console",
+            lambda message, record=record: (
+                message.type == "error"
+                and not message.text.startswith("Failed to load resource")
+                and record(message.text)
+            ),
+        )
+        page.on(
+            "response",
+            lambda response, record=record: (
+                response.status >= 400
+                and not response.url.endswith("/favicon.ico")
+                and record(f"{response.status} {response.url}")
+            ),
+        )
+        login(page, users[role].username, PASSWORD)
+        canvases = page.locator("canvas[data-chart]")
+        assert canvases.count() >= 1, role
+        # Chart.getChart finds the chart drawn on a canvas: every canvas got one (the script ran under the CSP).
+        assert page.evaluate(
+            "() => [...document.querySelectorAll('canvas[data-chart]')].every(c => window.Chart.getChart(c))"
+        )
+        assert errors == [], (role, errors)
+        screenshot(page, f"dashboard-{role}-{language}")
+        page.context.close()
