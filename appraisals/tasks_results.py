@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from config.jobs import job_run_record
+from config.jobs import TASK_OPTIONS, job_run
 from config.models import JobRun
 
 __all__ = ["spot_check_draw_task"]
@@ -12,19 +12,23 @@ __all__ = ["spot_check_draw_task"]
 JOB_NAME = "spot-check draw"
 
 
-@shared_task(bind=True, name="appraisals.spot_check_draw", acks_late=True)
+@shared_task(bind=True, name="appraisals.spot_check_draw", **TASK_OPTIONS)
 def spot_check_draw_task(self, policy_id: int | None = None) -> int | None:
-    """Draw managers for an unannounced spot-check by the active (or given) policy; returns the draw's id."""
-    from appraisals.models import SpotCheckPolicy
-    from appraisals.services.spotchecks import spot_check_draw
+    """Draw managers for an unannounced spot-check by the active (or given) policy; returns the draw's id.
 
-    task_id = self.request.id or ""
-    # acks_late redelivers a message whose worker died after the draw committed but before the ack: the same
-    # task id then finds its succeeded run and draws nothing more (a second draw would be a second sample).
-    if task_id and JobRun.objects.filter(name=JOB_NAME, task_id=task_id, status=JobRun.Status.SUCCEEDED).exists():
-        return None
-    with job_run_record(JOB_NAME, task_id=task_id) as run:
+    A draw is not idempotent by its own state (a second draw is a second sample), so the message's task id is its
+    idempotency key (job_run once=True): a redelivery after the draw committed, or the same message delivered to
+    two workers at once, finds the first's succeeded run under the lock and draws nothing more.
+    """
+
+    def work(run: JobRun) -> int:
+        from appraisals.models import SpotCheckPolicy
+        from appraisals.services.spotchecks import spot_check_draw
+
         policy = SpotCheckPolicy.objects.get(pk=policy_id) if policy_id else None
         draw = spot_check_draw(policy=policy)
         run.result = f"draw {draw.pk}: {len(draw.sample)} of {len(draw.population)} managers"
-    return draw.pk
+        return draw.pk
+
+    task_id = self.request.id or ""
+    return job_run(JOB_NAME, work, task_id=task_id, lock=f"{JOB_NAME}:{task_id}", once=True)

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.forms.models import construct_instance
 from django.http import HttpRequest
@@ -21,6 +22,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.forms import ImportForm
+from simple_history.admin import SimpleHistoryAdmin
 
 from clients.models import (
     Assignment,
@@ -44,6 +47,65 @@ from clients.services import (
     tier_name,
 )
 from managers.models import AccountManager, Grade
+
+# Uploads are checked before django-import-export reads them: the size, and the content itself (never the name or
+# the browser's content type, which the sender chooses).
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def import_file_validate(upload: UploadedFile, *, fmt: str) -> None:
+    """Refuse a file over 5 MB, or one whose content is not what its format claims (CSV text or an XLSX workbook)."""
+    if upload.size is not None and upload.size > IMPORT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is %(size)s MB; the limit is 5 MB. Split it and import the parts.")
+            % {"size": f"{upload.size / 1024 / 1024:.1f}"}
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    if fmt == "xlsx":
+        if not head.startswith(XLSX_MAGIC):
+            raise ValidationError(_("This file is not an XLSX workbook. Save it from the spreadsheet as .xlsx or CSV."))
+        return
+    # CSV: text in UTF-8 (with or without the byte-order mark) or GB18030, and no binary content.
+    if b"\x00" in head or head.startswith((XLSX_MAGIC, b"%PDF", b"\xd0\xcf\x11\xe0", b"MZ", b"\x7fELF")):
+        raise ValidationError(_("This file is not a CSV text file. Choose the format that matches the file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError as error:
+            # A multi-byte character cut at the end of the sample is not an error.
+            if error.start >= len(head) - 4:
+                return
+            continue
+        return
+    raise ValidationError(_('This CSV file is not text in UTF-8 or GB18030. Save it again as "CSV UTF-8".'))
+
+
+class CheckedImportForm(ImportForm):
+    """The admin's import form, with the file's size and content checked."""
+
+    def __init__(self, formats: list, resources: list, **kwargs: Any) -> None:
+        super().__init__(formats, resources, **kwargs)
+        self.formats = formats
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload = cleaned.get("import_file")
+        fmt_index = cleaned.get("format")
+        if upload is not None:
+            formats = getattr(self, "formats", None) or []
+            fmt = ""
+            try:
+                fmt = formats[int(fmt_index)]().get_title().lower() if fmt_index not in (None, "") else ""
+            except (IndexError, TypeError, ValueError):
+                fmt = ""
+            try:
+                import_file_validate(upload, fmt="xlsx" if "xlsx" in fmt else "csv")
+            except ValidationError as error:
+                self.add_error("import_file", error)
+        return cleaned
 
 
 class ReadOnlyAdminMixin:
@@ -96,6 +158,7 @@ class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Client)
 class ClientAdmin(ImportExportModelAdmin):
     resource_classes = [ClientResource]
+    import_form_class = CheckedImportForm
     list_display = ("name", "registration_code", "industry", "size", "status", "tier")
     list_filter = ("tier", "status", "industry", "size")
     search_fields = ("name", "registration_code")
@@ -158,7 +221,8 @@ class ReassignForm(forms.ModelForm):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ImportExportModelAdmin):
+class AssignmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    import_form_class = CheckedImportForm
     """Assignment history, read-only; "Add" is the reassignment, through assignment_create."""
 
     resource_classes = [AssignmentResource]
@@ -236,7 +300,7 @@ class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("created_at", "client", "manager", "kind", "title", "attests_truth")
     list_filter = ("kind", "created_at")
     list_select_related = ("client", "manager__user")

@@ -15,9 +15,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from clients.models import Assignment, BusinessRecord, Client, Contact, Feedback, Interaction, Report
-from config.roles import Role, role_of
-from managers.models import AccountManager, Assistant
-from managers.selectors import manager_for_user, manager_line
+from config import permissions
+from managers.models import AccountManager
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -28,40 +27,14 @@ LATEST_REPORTS = 20
 BUSINESS_MONTHS = 24
 
 
-def _manager_of(user: User) -> AccountManager | None:
-    """The user's manager row, looked up once per request (a page asks for it more than once)."""
-    cached = getattr(user, "_clients_manager_cache", False)
-    if cached is False:
-        cached = manager_for_user(user)
-        user._clients_manager_cache = cached
-    return cached
-
-
 def managers_visible_to(user: User) -> QuerySet[AccountManager] | None:
-    """The managers whose clients the user may see; None means all (HR), an empty queryset means none."""
-    role = role_of(user)
-    if role == Role.HR:
-        return None
-    if role == Role.ACCOUNT_MANAGER:
-        manager = _manager_of(user)
-        return manager_line(manager) if manager else AccountManager.objects.none()
-    if role == Role.ASSISTANT:
-        # An assistant works for one manager, and only while the attachment is active.
-        return AccountManager.objects.filter(assistants__user=user, assistants__active=True)
-    if role == Role.DEPARTMENT_HEAD:
-        return AccountManager.objects.filter(department__head=user)
-    return AccountManager.objects.none()
+    """The managers whose clients the user may see; None means all (HR). Decided by config.permissions."""
+    return permissions.managers_visible_to(user, permissions.Kind.CLIENT)
 
 
 def clients_visible_to(user: User) -> QuerySet[Client]:
-    """The clients this user may see: those currently assigned to a manager they may see (HR: all)."""
-    managers = managers_visible_to(user)
-    if managers is None:
-        return Client.objects.all()
-    # A subquery rather than a join: the open assignment is unique per client, but a join would still multiply
-    # rows as soon as a caller adds its own join on assignments.
-    open_assignments = Assignment.objects.filter(end__isnull=True, manager__in=managers.values("pk"))
-    return Client.objects.filter(pk__in=open_assignments.values("client"))
+    """The clients this user may see (config.permissions.clients_visible_to, the one place that decides it)."""
+    return permissions.clients_visible_to(user)
 
 
 def _current_manager_name() -> Subquery:
@@ -219,11 +192,11 @@ class ClientActions:
 
 def client_actions_for_user(user: User, *, current_manager: AccountManager | None) -> ClientActions:
     """The current manager logs interactions, records feedback and writes reports; their assistant all but reports."""
-    if current_manager is None or not user.is_authenticated:
+    if not permissions.may_log_interaction_for(user, current_manager):
         return ClientActions()
-    if current_manager.user_id == user.pk:
-        return ClientActions(log_interaction=True, record_feedback=True, write_report=True, manager=current_manager)
-    is_assistant = role_of(user) == Role.ASSISTANT
-    if is_assistant and Assistant.objects.filter(user=user, manager=current_manager, active=True).exists():
-        return ClientActions(log_interaction=True, record_feedback=True, manager=current_manager)
-    return ClientActions()
+    return ClientActions(
+        log_interaction=True,
+        record_feedback=True,
+        write_report=permissions.may_write_report_for(user, current_manager),
+        manager=current_manager,
+    )

@@ -441,7 +441,7 @@ def pareto_chart(*, today: dt.date) -> tuple[Chart, int]:
         y_max=100,
         percent=True,
         reference=80,
-        reference_label=gettext_lazy("80 % of volume"),
+        reference_label=gettext_lazy("80 percent of volume"),
     )
     return chart, total_clients
 

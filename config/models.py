@@ -12,6 +12,7 @@ class JobRun(models.Model):
     """One run of a scheduled or queued job (作业运行记录)."""
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the broker")
         RUNNING = "running", _("running")
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")

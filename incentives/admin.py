@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -69,16 +68,29 @@ class PayPeriodAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Generate pay statements (in the background)"))
     def generate_statements(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> None:
+        from config.jobs import enqueue
         from incentives.tasks import pay_statements_generate_task
 
-        for period in queryset:
-            # Queued after commit, so the worker sees the period as it is now.
-            transaction.on_commit(lambda pk=period.pk: pay_statements_generate_task.delay(pk))
-        self.message_user(
-            request,
-            _("Generation queued for %(periods)s; the statements appear when the job has run (see job runs).")
-            % {"periods": ", ".join(p.code for p in queryset)},
-        )
+        # Queued after commit (config.jobs.enqueue); with the broker down, saved to be sent when it is back.
+        outcomes = [(p.code, enqueue(pay_statements_generate_task, p.pk)) for p in queryset]
+        later = [code for code, outcome in outcomes if outcome.later]
+        queued = [code for code, outcome in outcomes if not outcome.later]
+        if later:
+            self.message_user(
+                request,
+                _(
+                    "The job queue cannot be reached right now: generation for %(periods)s is saved and will run "
+                    "later, when it is back (see job runs)."
+                )
+                % {"periods": ", ".join(later)},
+                messages.WARNING,
+            )
+        if queued:
+            self.message_user(
+                request,
+                _("Generation queued for %(periods)s; the statements appear when the job has run (see job runs).")
+                % {"periods": ", ".join(queued)},
+            )
 
     @admin.action(description=_("Approve the period and all its statements"))
     def approve_period(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> None:

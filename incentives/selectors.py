@@ -6,17 +6,17 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from config.roles import Role, role_of
+from config import permissions
 from incentives.models import PayStatement, Recognition
 from managers.models import AccountManager
 from managers.selectors import grade_label
 
-VIEW_ALL_PERMISSION = "incentives.view_all_pay_statements"
+VIEW_ALL_PERMISSION = permissions.VIEW_ALL_PAY_PERMISSION
 
 
 def pay_statements_visible_to_all(user: AbstractBaseUser) -> bool:
     """HR, or a user HR granted the permission, sees every pay statement; nobody else sees another's pay."""
-    return role_of(user) == Role.HR or user.has_perm(VIEW_ALL_PERMISSION)
+    return permissions.sees_all_pay(user)
 
 
 def _statements() -> QuerySet[PayStatement]:
@@ -48,7 +48,7 @@ def pay_statement_for_user(*, user: AbstractBaseUser, pk: int) -> PayStatement:
     statement = _statements().filter(pk=pk).first()
     if statement is None:
         raise Http404
-    if statement.manager.user_id != user.pk and not pay_statements_visible_to_all(user):
+    if not permissions.can_view_pay_statement(user, statement):
         # Not "forbidden": whether a colleague's statement exists is itself not the user's business.
         raise Http404
     return _with_labels(statement)

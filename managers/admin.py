@@ -269,7 +269,7 @@ class AssistantKpiInline(admin.TabularInline):
 
 
 @admin.register(Assistant)
-class AssistantAdmin(admin.ModelAdmin):
+class AssistantAdmin(SimpleHistoryAdmin):
     list_display = ("__str__", "manager", "active")
     list_select_related = ("user", "manager__user")
     list_filter = ("active",)

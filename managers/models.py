@@ -368,6 +368,8 @@ class Assistant(models.Model):
         AccountManager, verbose_name=_("works for"), on_delete=models.PROTECT, related_name="assistants"
     )
     active = models.BooleanField(_("active"), default=True)
+    # Whom an assistant works for decides which clients they see: every change is audited.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("key-account assistant")

@@ -114,3 +114,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 pytest.mark.django_db(**{**marker.kwargs, "transaction": True, "serialized_rollback": True}),
                 append=False,
             )
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise() -> Iterator[None]:
+    """LocaleMiddleware activates the request's language in the thread and leaves it there; a Chinese page in one
+    test must not turn the next test's messages into Chinese."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

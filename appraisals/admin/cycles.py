@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from appraisals.models import (
     Appraisal,
@@ -37,7 +38,7 @@ from appraisals.services.templates import template_is_used, template_validate
 
 
 @admin.register(AppraisalPlan)
-class AppraisalPlanAdmin(admin.ModelAdmin):
+class AppraisalPlanAdmin(SimpleHistoryAdmin):
     list_display = ["year", "revised_at"]
     search_fields = ["year", "purpose"]
 
@@ -89,7 +90,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Template)
-class TemplateAdmin(admin.ModelAdmin):
+class TemplateAdmin(SimpleHistoryAdmin):
     list_display = ["name", "plan", "weight_performance", "weight_behaviour", "weight_ability", "used"]
     search_fields = ["name"]
     inlines = [IndicatorInline]
@@ -134,7 +135,7 @@ class IndicatorScoreInline(admin.TabularInline):
 
 
 @admin.register(Appraisal)
-class AppraisalAdmin(admin.ModelAdmin):
+class AppraisalAdmin(SimpleHistoryAdmin):
     list_display = ["manager", "cycle", "grade", "total_score", "band", "finalised_at"]
     list_filter = ["cycle", "band", "grade"]
     search_fields = ["manager__employee_no", "manager__user__last_name", "manager__user__first_name"]
@@ -204,7 +205,7 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, cycles: QuerySet, s
 
 
 @admin.register(AppraisalCycle)
-class AppraisalCycleAdmin(admin.ModelAdmin):
+class AppraisalCycleAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "period_start", "period_end", "rating_deadline", "state", "template"]
     list_filter = ["state", "kind", "plan"]
     search_fields = ["name"]

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
 
 from appraisals.models import AppraisalCycle, Rating, RatingScore, SurveyInvitation
 from appraisals.services.fairness import fairness_review, rating_exclude, rating_include
@@ -70,7 +71,7 @@ class DrawForm(forms.Form):
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(SimpleHistoryAdmin):
     list_display = (
         "appraisal",
         "rater_type",
@@ -222,6 +223,26 @@ class SurveyInvitationAdmin(admin.ModelAdmin):
     list_select_related = ("rating__appraisal__manager__user", "rating__appraisal__cycle")
     fields = ("rating", "email", "sent_at", "expires_at", "used_at")
     readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RatingScore)
+class RatingScoreAdmin(SimpleHistoryAdmin):
+    """Read-only: a score is written once by its rater; its History shows who wrote it and when."""
+
+    list_display = ("rating", "indicator", "value")
+    list_filter = ("rating__appraisal__cycle", "rating__rater_type")
+    list_select_related = ("rating__appraisal__manager__user", "rating__appraisal__cycle", "indicator")
+    readonly_fields = ("rating", "indicator", "value", "comment")
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

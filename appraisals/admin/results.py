@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from simple_history.admin import SimpleHistoryAdmin
 
 from appraisals.models import Appeal, Recommendation, ResultRule, SpotCheck, SpotCheckDraw, SpotCheckPolicy
 from appraisals.services.results import appeal_resolve, recommendation_approve, recommendation_reject
@@ -89,7 +90,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
+class RecommendationAdmin(SimpleHistoryAdmin):
     list_display = ["manager", "kind", "proposed_grade", "appraisal", "state", "decided_by", "decided_at"]
     list_filter = ["state", "kind", "appraisal__cycle"]
     search_fields = ["manager__employee_no", "manager__user__first_name", "manager__user__last_name"]
@@ -140,7 +141,7 @@ class ResolveForm(forms.Form):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(SimpleHistoryAdmin):
     list_display = ["appraisal", "state", "created_at", "resolved_by", "resolved_at"]
     list_filter = ["state", "appraisal__cycle"]
     list_select_related = ["appraisal__cycle", "appraisal__manager__user", "resolved_by"]
@@ -189,7 +190,7 @@ class SpotCheckInline(admin.TabularInline):
 
 
 @admin.register(SpotCheckDraw)
-class SpotCheckDrawAdmin(admin.ModelAdmin):
+class SpotCheckDrawAdmin(SimpleHistoryAdmin):
     """Draws are records for the auditor: read-only; HR may draw now, and verify any draw."""
 
     list_display = ["__str__", "policy", "drawn_by", "sample_size", "algorithm"]
@@ -275,7 +276,7 @@ class SpotCheckFindingsForm(forms.ModelForm):
 
 
 @admin.register(SpotCheck)
-class SpotCheckAdmin(admin.ModelAdmin):
+class SpotCheckAdmin(SimpleHistoryAdmin):
     form = SpotCheckFindingsForm
     list_display = ["manager", "draw", "mode", "method", "checked_on", "score_effect", "applied_to"]
     list_filter = ["mode", "method", ("applied_to", admin.EmptyFieldListFilter)]

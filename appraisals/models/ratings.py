@@ -96,6 +96,7 @@ class RatingScore(models.Model):
         _("value"), validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)]
     )
     comment = models.TextField(_("comment"), blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("rating score")

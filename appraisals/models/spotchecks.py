@@ -47,6 +47,8 @@ class SpotCheckDraw(models.Model):
     seed = models.CharField(_("random seed"), max_length=128)
     sample = models.JSONField(_("sample (manager ids)"))
     algorithm = models.CharField(_("algorithm"), max_length=100, default="random.Random(seed).sample v1")
+    # A draw is never edited; the history proves it (an edited seed or sample would show here, with who did it).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("spot-check draw")

@@ -23,6 +23,7 @@ from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from appraisals.models import (
     Appraisal,
@@ -122,6 +123,11 @@ def _peers_draw(
     return drawn
 
 
+def _user_or_none(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    """The user the audit records name; None for a scheduled job (or the request's user, if there is one)."""
+    return by if by is not None and by.is_authenticated else None
+
+
 @transaction.atomic
 def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> AppraisalCycle:
     """Open a draft cycle: one appraisal per active manager and the pending self, head and peer rating tasks."""
@@ -142,6 +148,9 @@ def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> 
             "pk"
         )
     )
+    # Plain bulk_create, no history row per appraisal or rating task: what is created here is empty shells, and their
+    # creation is recorded once, by the cycle's own history (opened_at, by whom). A later change to one of them — a
+    # rating submitted, an acknowledgement, an appeal — is saved one by one and recorded with its user.
     Appraisal.objects.bulk_create(
         [Appraisal(cycle=cycle, manager=manager, grade_id=manager.grade_id_on) for manager in managers],
         ignore_conflicts=True,
@@ -318,6 +327,10 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
             unique_fields=["appraisal", "indicator"],
             update_fields=["score", "contribution", "detail"],
         )
+        # Plain bulk_update, no history row per appraisal: the frozen rows are their own record. Before the close
+        # every score is empty; after it they never change (the closed-cycle guard), the explanation traces each
+        # figure, finalised_at says when, and the cycle's history says who closed it. What changes a frozen
+        # appraisal afterwards (acknowledgement, appeal) is saved one by one and recorded with its user.
         Appraisal.objects.bulk_update(
             appraisals,
             [
@@ -333,7 +346,14 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
             batch_size=200,
         )
         if attached:
-            SpotCheck.objects.bulk_update(attached, ["applied_to"], batch_size=500)
+            bulk_update_with_history(
+                attached,
+                SpotCheck,
+                ["applied_to"],
+                batch_size=500,
+                default_user=_user_or_none(by),
+                default_change_reason="cycle closed",
+            )
         cycle.state = State.CLOSED
         cycle.closed_at = now
         cycle.closed_by = by if by is not None and by.is_authenticated else None

@@ -29,6 +29,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from appraisals.models import Appraisal, RaterType, Rating
 from appraisals.services.ratings import appraisal_editable_check, rating_lock
@@ -93,7 +94,7 @@ def fairness_review(*, appraisal: Appraisal) -> list[Rating]:
         if (rating.flagged, rating.flag_reason) != (flagged, reason):
             rating.flagged, rating.flag_reason = flagged, reason
             changed.append(rating)
-    Rating.objects.bulk_update(changed, ["flagged", "flag_reason"])
+    bulk_update_with_history(changed, Rating, ["flagged", "flag_reason"], default_change_reason="fairness review")
     return [rating for rating in ratings if rating.flagged]
 
 

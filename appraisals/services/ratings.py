@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from simple_history.utils import bulk_create_with_history
 
 from appraisals.models import Appraisal, AppraisalCycle, Dimension, Indicator, RaterType, Rating, RatingScore, Template
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
@@ -111,7 +112,8 @@ def rating_scores_save(*, rating: Rating, scores: list[RatingScore], comment: st
     """Write the scores and mark the rating submitted (caller holds the row lock inside a transaction)."""
     for score in scores:
         score.full_clean(exclude=["rating"])
-    RatingScore.objects.bulk_create(scores)
+    # With history: a score is audited like its rating (a client's survey answer has no user to name).
+    bulk_create_with_history(scores, RatingScore, default_user=rating.rater, default_change_reason="rating submitted")
     rating.comment = comment.strip()
     rating.submitted_at = timezone.now()
     rating.save(update_fields=["comment", "submitted_at"])
@@ -172,12 +174,9 @@ def ratings_pending_for(user: AbstractBaseUser) -> QuerySet[Rating]:
 
 def rating_for_rater(*, user: AbstractBaseUser, pk: int) -> Rating:
     """The user's own (non-client) rating with what its page shows; Rating.DoesNotExist for anyone else's."""
-    return (
-        Rating.objects.filter(rater=user)
-        .exclude(rater_type=RaterType.CLIENT)
-        .select_related("appraisal__manager__user", "appraisal__cycle__template")
-        .get(pk=pk)
-    )
+    from config.permissions import ratings_given_by
+
+    return ratings_given_by(user).select_related("appraisal__manager__user", "appraisal__cycle__template").get(pk=pk)
 
 
 def _site_url() -> str:

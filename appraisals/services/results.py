@@ -11,13 +11,15 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from appraisals.models import Appeal, Appraisal, AppraisalCycle, Indicator, RaterType, Recommendation, ResultRule
 from appraisals.models.plans import Dimension
+from config import permissions
 from config.roles import Role, role_of
 from managers.models import AccountManager, Grade, GradeChange
 from managers.selectors import manager_for_user, manager_line
@@ -123,7 +125,7 @@ def recommendations_make(*, cycle: AppraisalCycle) -> list[Recommendation]:
         recommendation.clean_fields(exclude=["manager", "appraisal", "proposed_grade"])
     # A concurrent run that made the same one first makes this one fail on the unique constraint and roll back;
     # its retry then finds them made.
-    Recommendation.objects.bulk_create(made)
+    bulk_create_with_history(made, Recommendation, default_change_reason="recommended by the result rule")
     return made
 
 
@@ -264,17 +266,8 @@ def appeal_resolve(*, appeal: Appeal, by: AbstractBaseUser, state: str, resoluti
 
 def appraisals_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Appraisal]:
     """Final appraisals of closed cycles the user may see: their own, their line's, their department's (as its
-    head); HR sees every appraisal."""
-    final = Appraisal.objects.filter(finalised_at__isnull=False, cycle__state=AppraisalCycle.State.CLOSED)
-    if not user.is_authenticated:
-        return final.none()
-    if role_of(user) == Role.HR:
-        return Appraisal.objects.all()
-    condition = Q(manager__department__head=user)
-    me = manager_for_user(user)
-    if me is not None:
-        condition |= Q(manager__in=manager_line(me).values("pk"))
-    return final.filter(condition)
+    head); HR sees every appraisal. Decided by config.permissions (the matrix)."""
+    return permissions.appraisals_visible_to(user)
 
 
 def appraisal_for_user(user: AbstractBaseUser, pk: int) -> Appraisal:
@@ -419,15 +412,15 @@ class LineResults:
 def line_results(*, user: AbstractBaseUser) -> LineResults | None:
     """The latest closed cycle's results of the user's line (a supervisor), department (its head) or everyone (HR);
     None when the user supervises no one and heads no department."""
-    role = role_of(user)
+    allowed = permissions.scope_of(user, permissions.Kind.APPRAISAL, permissions.Action.LIST)
     me = manager_for_user(user)
-    if role == Role.HR:
+    if allowed == permissions.Scope.ALL:
         managers: QuerySet[AccountManager] | None = None
         scope = "all"
-    elif role == Role.DEPARTMENT_HEAD:
-        managers = AccountManager.objects.filter(department__head=user)
+    elif allowed == permissions.Scope.DEPARTMENT:
+        managers = permissions.managers_in_scope(user, allowed)
         scope = "department"
-    elif me is not None and me.subordinates.exists():
+    elif allowed == permissions.Scope.LINE and me is not None and me.subordinates.exists():
         managers = manager_line(me)
         scope = "line"
     else:

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from appraisals.models import SpotCheck, SpotCheckDraw, SpotCheckPolicy
 from config.roles import Role, role_of
@@ -67,7 +68,12 @@ def spot_check_draw(
     )
     draw.full_clean()
     draw.save()
-    SpotCheck.objects.bulk_create(SpotCheck(draw=draw, manager_id=manager_id) for manager_id in draw.sample)
+    bulk_create_with_history(
+        [SpotCheck(draw=draw, manager_id=manager_id) for manager_id in draw.sample],
+        SpotCheck,
+        default_user=by if by is not None and by.is_authenticated else None,
+        default_change_reason="drawn",
+    )
     return draw
 
 

@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Appraisal, AppraisalCycle
-from config.roles import Role, role_of
+from config import permissions
 from managers.models import Department, Grade
 
 
@@ -41,7 +41,7 @@ def cycle_results_ranking(*, cycle: AppraisalCycle) -> QuerySet[Appraisal]:
 @login_required
 def cycle_results(request: HttpRequest) -> HttpResponse:
     """The ranking of a cycle's appraisals (HR only)."""
-    if role_of(request.user) != Role.HR:
+    if not permissions.can_see_all_results(request.user):
         raise PermissionDenied
     cycles = list(AppraisalCycle.objects.exclude(state=AppraisalCycle.State.DRAFT).order_by("-period_end", "-pk"))
     cycle = None

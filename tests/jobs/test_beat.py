@@ -1,0 +1,136 @@
+"""The beat schedule: every scheduled job of SPEC.md is a row after migrate, and HR's edit in the admin is what beat
+follows (beat's own due-check, run on the rows as DatabaseScheduler loads them, with a fake clock)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django import forms
+from django.urls import reverse
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
+
+from config.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# SPEC.md "Scheduled jobs": open regular cycles and close them at their deadline (cycles_due), remind raters, draw
+# spot-checks, recompute client tiers, snapshot the measured indicators; the issue adds pay after close; and the
+# plumbing: the heartbeat and sending the jobs saved while the broker was down.
+EXPECTED = {
+    "Heartbeat": "config.heartbeat",
+    "Send pending jobs": "config.jobs_pending_dispatch",
+    "Appraisal cycles due (daily)": "appraisals.cycles_due",
+    "Measured indicators snapshot (daily)": "appraisals.measures_snapshot",
+    "Spot-check draw (weekly)": "appraisals.spot_check_draw",
+    "Recompute client tiers": "clients.tiering_run",
+    "Remind raters (daily)": "appraisals.ratings_remind",
+    "Generate pay statements after close (daily)": "incentives.pay_after_close",
+}
+
+
+def test_every_scheduled_job_is_an_enabled_beat_row_after_migrate_and_names_a_real_task() -> None:
+    celery_app.loader.import_default_modules()
+    rows = {task.name: task for task in PeriodicTask.objects.filter(name__in=EXPECTED)}
+    assert {name: row.task for name, row in rows.items()} == EXPECTED
+    assert all(row.enabled for row in rows.values())
+    assert set(EXPECTED.values()) <= set(celery_app.tasks)  # a row naming no task would fail only at run time
+    remind = rows["Remind raters (daily)"].crontab
+    assert (remind.minute, remind.hour, remind.day_of_week, str(remind.timezone)) == ("0", "9", "*", "Asia/Shanghai")
+
+
+def _entry(name: str):
+    """Beat's entry for the row, built by DatabaseScheduler's own Entry class from the row as it is now (beat loads
+    crontab rows only within two hours of the server's clock, so the test builds the entry rather than wait)."""
+    return DatabaseScheduler.Entry(PeriodicTask.objects.get(name=name), app=celery_app)
+
+
+def _next_run(entry, after: dt.datetime) -> dt.datetime:
+    """When beat next sends the entry, by the schedule's own arithmetic (celery's remaining_delta)."""
+    start, delta, _now = entry.schedule.remaining_delta(after.astimezone(SHANGHAI))
+    return start + delta
+
+
+def _is_due_at(entry, now: dt.datetime, last_run_at: dt.datetime) -> bool:
+    """Beat's due check for the entry (ModelEntry.is_due → the crontab's is_due) with the clock stopped at now."""
+    entry.schedule.nowfun = lambda: now.astimezone(SHANGHAI)
+    entry.last_run_at = last_run_at
+    return entry.is_due().is_due
+
+
+def _change_form_data(admin_client, url: str) -> dict[str, object]:
+    """The admin change form of a row as the browser would post it back unchanged."""
+    form = admin_client.get(url).context["adminform"].form
+    data: dict[str, object] = {}
+    for field in form:
+        value = field.value()
+        if isinstance(field.field.widget, forms.MultiWidget):
+            for index, part in enumerate(field.field.widget.decompress(value)):
+                data[f"{field.html_name}_{index}"] = part or ""
+        elif isinstance(value, bool):
+            if value:
+                data[field.html_name] = "on"
+        elif value is not None:
+            data[field.html_name] = value
+    return data
+
+
+# DatabaseScheduler closes old connections and commits as beat does: it needs real transactions.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_changing_the_reminders_time_in_the_admin_changes_when_beat_sends_them(admin_client) -> None:
+    scheduler = DatabaseScheduler(app=celery_app, lazy=True)
+    scheduler.schedule_changed()  # the first call records the current change stamp, as beat's first tick does
+    entry = _entry("Remind raters (daily)")
+    yesterday_run = dt.datetime(2026, 11, 23, 9, 0, 5, tzinfo=SHANGHAI)
+    quarter_to_nine = dt.datetime(2026, 11, 24, 8, 45, tzinfo=SHANGHAI)
+    # Daily at 09:00 Shanghai: after yesterday's 09:00 run the next is today 09:00; not due at 08:45.
+    assert _next_run(entry, yesterday_run) == dt.datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)
+    assert not _is_due_at(entry, quarter_to_nine, yesterday_run)
+
+    # HR adds a crontab "30 8 * * *" and points the reminders at it, both in the admin.
+    response = admin_client.post(
+        reverse("admin:django_celery_beat_crontabschedule_add"),
+        {
+            "minute": "30",
+            "hour": "8",
+            "day_of_month": "*",
+            "month_of_year": "*",
+            "day_of_week": "*",
+            "timezone": "Asia/Shanghai",
+            "periodictask_set-TOTAL_FORMS": "0",  # the inline of the tasks on this schedule, left empty
+            "periodictask_set-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    half_past_eight = CrontabSchedule.objects.get(minute="30", hour="8", day_of_week="*")
+    task = PeriodicTask.objects.get(name="Remind raters (daily)")
+    url = reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+    data = {**_change_form_data(admin_client, url), "crontab": half_past_eight.pk}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    # The running scheduler notices the change (PeriodicTasks.last_update) and reloads the row.
+    assert scheduler.schedule_changed()
+    entry = _entry("Remind raters (daily)")
+    assert _next_run(entry, yesterday_run) == dt.datetime(2026, 11, 24, 8, 30, tzinfo=SHANGHAI)
+    assert _is_due_at(entry, quarter_to_nine, yesterday_run)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_disabling_a_job_in_the_admin_stops_beat_sending_it(admin_client) -> None:
+    task = PeriodicTask.objects.get(name="Generate pay statements after close (daily)")
+    response = admin_client.post(
+        reverse("admin:django_celery_beat_periodictask_changelist"),
+        {"action": "disable_tasks", "_selected_action": [task.pk]},
+    )
+    assert response.status_code == 302
+    scheduler = DatabaseScheduler(app=celery_app, lazy=True)
+    assert not scheduler.enabled_models_qs().filter(pk=task.pk).exists()  # beat loads enabled rows only
+    entry = _entry("Generate pay statements after close (daily)")
+    assert not _is_due_at(
+        entry, dt.datetime(2026, 11, 24, 4, 1, tzinfo=SHANGHAI), dt.datetime(2026, 11, 23, 4, 0, tzinfo=SHANGHAI)
+    )
