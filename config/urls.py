@@ -21,6 +21,7 @@ urlpatterns = [
     path("", views.root, name="root"),
     path("home/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("jobs/<str:task_id>/", views.job_progress, name="job_progress"),
     path("reports/", include((report_patterns, "reports"))),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET
 from config import dashboards, exports
 from config.exports import Column, column
 from config.health import broker_status, database_status
+from config.models import JobRun
 from config.roles import Role, role_of
 
 HOME_TEMPLATES = {
@@ -167,4 +169,27 @@ def cycle_results_export(request: HttpRequest) -> HttpResponse:
         fmt=request.GET.get("export", "csv"),
         filename=f"cycle-results-{cycle.pk}-{_today()}",
         title=cycle.name,
+    )
+
+
+# --- progress of long work ----------------------------------------------------------------------------------------
+
+JOB_FINAL_STATES = {JobRun.Status.SUCCEEDED, JobRun.Status.FAILED}
+
+
+@login_required
+def job_progress(request: HttpRequest, task_id: str) -> HttpResponse:
+    """The state of a queued job, for the page that started it: refreshes itself until the job has ended, then
+    links to the result. Jobs are started by HR, so only HR sees them."""
+    if role_of(request.user) != Role.HR:
+        raise Http404
+    run = JobRun.objects.filter(task_id=task_id).order_by("-pk").first()
+    result_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(result_url, allowed_hosts={request.get_host()}):
+        result_url = ""
+    finished = run is not None and run.status in JOB_FINAL_STATES
+    return render(
+        request,
+        "jobs/progress.html",
+        {"run": run, "task_id": task_id, "finished": finished, "result_url": result_url if finished else ""},
     )

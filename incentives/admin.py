@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -9,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -72,9 +75,10 @@ class PayPeriodAdmin(SimpleHistoryAdmin):
         from incentives.tasks import pay_statements_generate_task
 
         # Queued after commit (config.jobs.enqueue); with the broker down, saved to be sent when it is back.
-        outcomes = [(p.code, enqueue(pay_statements_generate_task, p.pk)) for p in queryset]
+        periods = {p.code: p.pk for p in queryset}
+        outcomes = [(code, enqueue(pay_statements_generate_task, pk)) for code, pk in periods.items()]
         later = [code for code, outcome in outcomes if outcome.later]
-        queued = [code for code, outcome in outcomes if not outcome.later]
+        queued = [(code, outcome) for code, outcome in outcomes if not outcome.later]
         if later:
             self.message_user(
                 request,
@@ -86,10 +90,27 @@ class PayPeriodAdmin(SimpleHistoryAdmin):
                 messages.WARNING,
             )
         if queued:
+            statements = reverse("admin:incentives_paystatement_changelist")
+            # Each period's job has a progress page that links to its statements when done.
+            links = format_html_join(
+                ", ",
+                '<a href="{}?{}">{}</a>',
+                (
+                    (
+                        reverse("job_progress", args=[outcome.task_id]),
+                        urlencode({"next": f"{statements}?{urlencode({'period__id__exact': periods[code]})}"}),
+                        code,
+                    )
+                    for code, outcome in queued
+                ),
+            )
             self.message_user(
                 request,
-                _("Generation queued for %(periods)s; the statements appear when the job has run (see job runs).")
-                % {"periods": ", ".join(queued)},
+                format_html(
+                    "{} {}",
+                    _("Generation queued; follow its progress:"),
+                    links,
+                ),
             )
 
     @admin.action(description=_("Approve the period and all its statements"))

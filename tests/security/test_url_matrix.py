@@ -16,6 +16,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from config.models import JobRun
 from tests.security.company import Company, company_build
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,10 @@ ARGUMENT_MAKERS: dict[str, ArgumentMaker] = {
     "appraisals:appeal(pk)": lambda c: {"pk": c.a.appraisals["second"].pk},
     "incentives:statement(pk)": lambda c: {"pk": c.a.statements["second"].pk},
     "incentives:roll_of_honour(year)": lambda c: {"year": 2026},
+    # HR's jobs: only HR follows them (everyone else 404).
+    "job_progress(task_id)": lambda c: {
+        "task_id": JobRun.objects.get_or_create(task_id="walk-job", defaults={"name": "pay generation"})[0].task_id
+    },
 }
 
 # Extra query strings walked on top of the bare URL: searches and exports, with line A's names as the search.
