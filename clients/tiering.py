@@ -12,10 +12,11 @@ The rule, exactly:
 - The comparisons are made as ``5 × before < 4 × total`` and ``20 × before < 19 × total``: integer multiples,
   so a share of exactly 80 % is never blurred by a rounded 0.8 on a database that computes in floating point.
 
-All of it is a handful of queries whatever the number of clients: one ranking query with window functions that
-returns only the clients whose tier changes, one bulk insert of their ClientTierChange rows, one UPDATE of the
-changed clients driven by those rows, one count per tier, and one query for the clients whose manager's grade may
-not serve their new tier. Those clients are listed on the TieringRun for HR and never reassigned here.
+All of it is a handful of queries whatever the number of clients: one ranking query (one GROUP BY read by window
+functions) that returns only the clients whose tier changes and the ~100 ranks kept for the 80/20 chart, one bulk
+insert of their ClientTierChange rows, one UPDATE of the changed clients driven by those rows, one count per tier,
+and one query for the clients whose manager's grade may not serve their new tier. Those clients are listed on the
+TieringRun for HR and never reassigned here.
 """
 
 from __future__ import annotations
@@ -26,28 +27,18 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     DecimalField,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
-    When,
-    Window,
 )
-from django.db.models.expressions import RowRange
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 
 from clients.models import Assignment, BusinessRecord, Client, ClientTierChange, TieringRun
-from managers.models import ClientTier, Grade, GradeChange
+from managers.models import AccountManager, ClientTier, Grade, GradeChange
 
 VOLUME = DecimalField(max_digits=20, decimal_places=2)
 SHARE_PLACES = Decimal("0.0001")
@@ -68,68 +59,128 @@ def tiering_window(today: date) -> TieringWindow:
     return TieringWindow(start=date(month_index // 12, month_index % 12 + 1, 1), end=end)
 
 
-def client_ranking(window: TieringWindow) -> QuerySet[Client]:
-    """Every client with its window volume, the volume ranked before it, the total, and the tier the rule gives."""
-    volume = Coalesce(
-        Subquery(
-            BusinessRecord.objects.filter(client=OuterRef("pk"), month__gte=window.start, month__lte=window.end)
-            .order_by()
-            .values("client")
-            .annotate(total=Sum("volume"))
-            .values("total"),
-            output_field=VOLUME,
-        ),
-        Value(Decimal("0")),
-        output_field=VOLUME,
+# The ranking, once per client: the window volumes are aggregated in one GROUP BY that the window functions read
+# (an ORM annotation would inline a correlated subquery in each of the ~5 places that use the volume, and Django
+# refuses a window over an aggregate annotation). Plain SQL that PostgreSQL and SQLite both run. It returns the
+# clients whose tier changes and the ranks sampled for the 80/20 chart (rank 1, the last rank, and the first rank at
+# or after each 1/PARETO_POINTS of the clients: rank r is sampled when floor(P·r/n) > floor(P·(r-1)/n)).
+RANKING_SQL = """
+WITH volumes AS (
+    SELECT c.id, c.tier, COALESCE(v.volume, 0) AS volume
+    FROM {client} c
+    LEFT JOIN (
+        SELECT client_id, SUM(volume) AS volume FROM {business}
+        WHERE month >= %s AND month <= %s GROUP BY client_id
+    ) v ON v.client_id = c.id
+),
+ranked AS (
+    SELECT id, tier, volume,
+           ROW_NUMBER() OVER (ORDER BY volume DESC, id) AS position,
+           SUM(volume) OVER (ORDER BY volume DESC, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cumulative,
+           SUM(volume) OVER () AS total,
+           COUNT(*) OVER () AS clients
+    FROM volumes
+),
+tiered AS (
+    SELECT id, tier, volume, cumulative, total, position, clients,
+           CASE WHEN NOT (volume > 0) THEN 'ordinary'
+                WHEN 5 * (cumulative - volume) < 4 * total THEN 'core'
+                WHEN 20 * (cumulative - volume) < 19 * total THEN 'key'
+                ELSE 'ordinary' END AS new_tier
+    FROM ranked
+)
+SELECT id, tier, new_tier, volume, cumulative, total, position, clients,
+       position = 1 OR position = clients OR ({points} * position) / clients > ({points} * (position - 1)) / clients
+           AS sampled
+FROM tiered
+WHERE new_tier <> tier OR position = 1 OR position = clients
+   OR ({points} * position) / clients > ({points} * (position - 1)) / clients
+ORDER BY position
+"""
+# Points of the 80/20 chart kept on each run (the HR dashboard reads them instead of ranking every client again).
+PARETO_POINTS = 100
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class RankedClient:
+    """One row of the ranking: a client, its tier now and by the rule, and where it stands in the ranking."""
+
+    pk: int
+    tier: str
+    new_tier: str
+    volume: Decimal
+    cumulative: Decimal
+    total: Decimal
+    position: int
+    clients: int
+    sampled: bool
+
+
+def _volume(value: object) -> Decimal:
+    """A SUM as a Decimal of cents: PostgreSQL returns Decimal, SQLite int or float for a decimal column."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value) if isinstance(value, float) else str(value or 0)).quantize(CENT)
+
+
+def client_ranking(window: TieringWindow) -> list[RankedClient]:
+    """The clients whose tier the rule changes and the sampled ranks of the 80/20 chart, in rank order (one query)."""
+    sql = RANKING_SQL.format(
+        client=connection.ops.quote_name(Client._meta.db_table),
+        business=connection.ops.quote_name(BusinessRecord._meta.db_table),
+        points=int(PARETO_POINTS),
     )
-    order = [F("window_volume").desc(), F("pk").asc()]
-    return (
-        Client.objects.order_by()
-        .annotate(window_volume=volume)
-        .annotate(
-            # Rows up to this one in rank order (explicit ROWS frame: with RANGE, equal volumes would be peers).
-            cumulative_volume=Window(Sum("window_volume"), order_by=order, frame=RowRange(start=None, end=0)),
-            total_volume=Window(Sum("window_volume")),
-        )
-        .annotate(
-            new_tier=Case(
-                When(~GreaterThan(F("window_volume"), Decimal("0")), then=Value(ClientTier.ORDINARY.value)),
-                When(
-                    LessThan(5 * (F("cumulative_volume") - F("window_volume")), 4 * F("total_volume")),
-                    then=Value(ClientTier.CORE.value),
-                ),
-                When(
-                    LessThan(20 * (F("cumulative_volume") - F("window_volume")), 19 * F("total_volume")),
-                    then=Value(ClientTier.KEY.value),
-                ),
-                default=Value(ClientTier.ORDINARY.value),
-                output_field=CharField(),
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [window.start, window.end])
+        return [
+            RankedClient(
+                pk=pk,
+                tier=tier,
+                new_tier=new_tier,
+                volume=_volume(volume),
+                cumulative=_volume(cumulative),
+                total=_volume(total),
+                position=int(position),
+                clients=int(clients),
+                sampled=bool(sampled),
             )
-        )
-    )
+            for pk, tier, new_tier, volume, cumulative, total, position, clients, sampled in cursor.fetchall()
+        ]
+
+
+def pareto_points(ranking: list[RankedClient]) -> list[list[float | int]]:
+    """The chart's points from the sampled ranks: [rank, cumulative share of the volume in percent, 1 place]."""
+    return [
+        [row.position, round(float(row.cumulative) / float(row.total) * 100, 1) if row.total else 0.0]
+        for row in ranking
+        if row.sampled
+    ]
 
 
 def clients_needing_reassignment(day: date) -> list[dict[str, object]]:
     """Clients whose open assignment's manager holds, on the day, a grade that may not serve the client's tier."""
-    latest_change = GradeChange.objects.filter(manager=OuterRef("manager"), effective_date__lte=day).order_by(
-        "-effective_date", "-pk"
+
+    def not_serving(tier: ClientTier) -> QuerySet[AccountManager]:
+        # Uncorrelated: the database computes the 2,000-odd managers' grades once per tier (a hashed subplan), not
+        # once per open assignment. A manager with no grade on the day serves no tier.
+        serving = Grade.objects.filter(pk=OuterRef("grade_id_on"), **{f"serves_{tier.value}": True})
+        return AccountManager.objects.with_grade(day).filter(~Exists(serving)).values("pk")
+
+    grade_code = (
+        GradeChange.objects.filter(manager=OuterRef("manager"), effective_date__lte=day)
+        .order_by("-effective_date", "-pk")
+        .values("to_grade__code")[:1]
     )
-    serves = {
-        flag: Exists(Grade.objects.filter(pk=OuterRef("grade_id_on"), **{flag: True}))
-        for flag in (f"serves_{tier.value}" for tier in ClientTier)
-    }
     rows = (
         Assignment.objects.filter(end__isnull=True)
-        .annotate(
-            grade_id_on=Subquery(latest_change.values("to_grade")[:1]),
-            grade_code_on=Subquery(latest_change.values("to_grade__code")[:1]),
-        )
-        .annotate(**serves)
         .filter(
-            Q(client__tier=ClientTier.CORE, serves_core=False)
-            | Q(client__tier=ClientTier.KEY, serves_key=False)
-            | Q(client__tier=ClientTier.ORDINARY, serves_ordinary=False)
+            Q(client__tier=ClientTier.CORE, manager_id__in=not_serving(ClientTier.CORE))
+            | Q(client__tier=ClientTier.KEY, manager_id__in=not_serving(ClientTier.KEY))
+            | Q(client__tier=ClientTier.ORDINARY, manager_id__in=not_serving(ClientTier.ORDINARY))
         )
+        # Only for the rows listed (a handful): the grade's code, for HR to read.
+        .annotate(grade_code_on=Subquery(grade_code))
         .order_by("client__name", "client_id")
         .values("client_id", "client__name", "client__tier", "manager_id", "manager__employee_no", "grade_code_on")
     )
@@ -156,14 +207,14 @@ def tiering_run(*, today: date | None = None) -> TieringRun:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
     ranking = client_ranking(window)
-    changed = list(
-        ranking.filter(~Q(new_tier=F("tier"))).values_list(
-            "pk", "tier", "new_tier", "window_volume", "cumulative_volume", "total_volume"
-        )
-    )
-    total = BusinessRecord.objects.filter(month__gte=window.start, month__lte=window.end).aggregate(
-        total=Coalesce(Sum("volume"), Value(Decimal("0")), output_field=VOLUME)
-    )["total"]
+    changed = [
+        (row.pk, row.tier, row.new_tier, row.volume, row.cumulative, row.total)
+        for row in ranking
+        if row.new_tier != row.tier
+    ]
+    # Every row carries the window's total (the sum of every client's window volume, i.e. of every business record
+    # in the window); rank 1 is always returned when there is a client.
+    total = ranking[0].total if ranking else Decimal("0")
 
     run = TieringRun.objects.create(
         period_start=window.start,
@@ -172,6 +223,7 @@ def tiering_run(*, today: date | None = None) -> TieringRun:
         core_count=0,
         key_count=0,
         ordinary_count=0,
+        pareto_points=pareto_points(ranking),
     )
     ClientTierChange.objects.bulk_create(
         [

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet, Sum
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -39,7 +39,7 @@ from appraisals.models import (
     Template,
 )
 from appraisals.services.measures import measured_values_compute
-from appraisals.services.scoring import appraisal_score
+from appraisals.services.scoring import RatingSummary, Tally, appraisal_score
 from appraisals.services.templates import template_assert_changeable, template_validate
 from managers.models import AccountManager
 from managers.selectors import managers_with_grade
@@ -241,6 +241,37 @@ def appraisal_assert_editable(appraisal: Appraisal) -> None:
 # --- closing ------------------------------------------------------------------------------------------------------
 
 
+def _rating_summaries(cycle: AppraisalCycle) -> dict[int, RatingSummary]:
+    """Each appraisal's ratings summed up by the database (two queries): the sum and count of the counting values
+    (submitted, not excluded) per indicator and rater type, the ratings not submitted, and the excluded ones. At
+    company size this replaces loading 14,000 ratings and 130,000 rating scores as model instances."""
+    summaries: dict[int, RatingSummary] = defaultdict(RatingSummary)
+    tallies = (
+        RatingScore.objects.filter(
+            rating__appraisal__cycle=cycle, rating__submitted_at__isnull=False, rating__excluded=False
+        )
+        .order_by()
+        .values_list("rating__appraisal_id", "rating__rater_type", "indicator_id")
+        .annotate(total=Sum("value"), count=Count("pk"))
+    )
+    for appraisal_id, rater_type, indicator_id, total, count in tallies:
+        summaries[appraisal_id].tallies.setdefault(indicator_id, {})[rater_type] = Tally(total=total, count=count)
+    # The ratings that do not count: few, in the order they were created (as the explanation lists them).
+    for appraisal_id, rater_type, submitted_at, reason in (
+        Rating.objects.filter(appraisal__cycle=cycle)
+        .filter(Q(submitted_at__isnull=True) | Q(excluded=True))
+        .order_by("pk")
+        .values_list("appraisal_id", "rater_type", "submitted_at", "excluded_reason")
+    ):
+        summary = summaries[appraisal_id]
+        if submitted_at is None:
+            summary.pending += 1
+        else:  # submitted and excluded
+            # Who rated stays out of the explanation: the rated manager reads it.
+            summary.excluded.append({"rater_type": rater_type, "reason": reason})
+    return summaries
+
+
 @transaction.atomic
 def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, reason: str = "") -> AppraisalCycle:
     """Close the cycle: compute every measured value, indicator, dimension and total score, the band and the
@@ -271,13 +302,9 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
         template = cycle.template
         indicators = list(template.indicators.all())
         appraisals = list(
-            Appraisal.objects.filter(cycle=cycle)
-            .select_related("manager")
-            .prefetch_related(
-                Prefetch("ratings", queryset=Rating.objects.prefetch_related("scores")),
-                "measured_values",
-            )
+            Appraisal.objects.filter(cycle=cycle).select_related("manager").prefetch_related("measured_values")
         )
+        summaries = _rating_summaries(cycle)
         checks: dict[int, list[SpotCheck]] = defaultdict(list)
         for check in SpotCheck.objects.filter(
             manager__appraisals__cycle=cycle,
@@ -294,7 +321,7 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
             result = appraisal_score(
                 template=template,
                 indicators=indicators,
-                ratings=appraisal.ratings.all(),
+                ratings=summaries.get(appraisal.pk) or RatingSummary(),
                 measured={value.indicator_id: value for value in appraisal.measured_values.all()},
                 spot_checks=checks.get(appraisal.manager_id, []),
             )
@@ -320,9 +347,10 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
                 check.applied_to = appraisal
                 attached.append(check)
 
+        # Each write is one statement whatever the number of managers (no batch_size: PostgreSQL's UNNEST insert
+        # has no parameter limit), so the query count of a close does not grow with the company.
         IndicatorScore.objects.bulk_create(
             scores,
-            batch_size=500,
             update_conflicts=True,
             unique_fields=["appraisal", "indicator"],
             update_fields=["score", "contribution", "detail"],
@@ -331,9 +359,13 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
         # every score is empty; after it they never change (the closed-cycle guard), the explanation traces each
         # figure, finalised_at says when, and the cycle's history says who closed it. What changes a frozen
         # appraisal afterwards (acknowledgement, appeal) is saved one by one and recorded with its user.
-        Appraisal.objects.bulk_update(
+        # An upsert on the primary key of rows that all exist, i.e. one UPDATE of every appraisal: bulk_update's
+        # CASE WHEN id = … per field grows quadratically with the rows of one statement.
+        Appraisal.objects.bulk_create(
             appraisals,
-            [
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=[
                 "performance_score",
                 "behaviour_score",
                 "ability_score",
@@ -343,14 +375,12 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
                 "explanation",
                 "finalised_at",
             ],
-            batch_size=200,
         )
         if attached:
             bulk_update_with_history(
                 attached,
                 SpotCheck,
                 ["applied_to"],
-                batch_size=500,
                 default_user=_user_or_none(by),
                 default_change_reason="cycle closed",
             )

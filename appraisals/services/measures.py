@@ -213,9 +213,9 @@ def measured_values_compute(*, cycle: AppraisalCycle) -> int:
                 )
             )
     # An upsert on (appraisal, indicator): a re-run rewrites the same rows instead of adding new ones.
+    # One statement whatever the number of rows (no batch_size): cycle_close's query count must not grow with managers.
     MeasuredValue.objects.bulk_create(
         rows,
-        batch_size=500,
         update_conflicts=True,
         unique_fields=["appraisal", "indicator"],
         update_fields=["value", "inputs", "computed_at"],

@@ -80,6 +80,49 @@ class AppraisalResult:
     indicators: list[IndicatorResult] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Tally:
+    """The counting values one rater type gave one indicator: their sum and how many (enough for the average)."""
+
+    total: int
+    count: int
+
+
+def _counted(tally: Tally | None) -> bool:
+    return tally is not None and tally.count > 0
+
+
+@dataclass
+class RatingSummary:
+    """What an appraisal's ratings contribute: tallies[indicator_id][rater_type] of the counting values (submitted,
+    not excluded), how many ratings were not submitted, and the excluded ones as the explanation lists them."""
+
+    tallies: Mapping[int, Mapping[str, Tally]] = field(default_factory=dict)
+    pending: int = 0
+    excluded: list[dict] = field(default_factory=list)
+
+
+def rating_summary(ratings: Iterable[Rating]) -> RatingSummary:
+    """The summary of loaded ratings (with their scores prefetched); cycle_close builds the same from aggregates."""
+    values: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    summary = RatingSummary()
+    for rating in ratings:
+        if rating.submitted_at is None:
+            summary.pending += 1
+            continue
+        if rating.excluded:
+            # Who rated stays out of the explanation: the rated manager reads it.
+            summary.excluded.append({"rater_type": rating.rater_type, "reason": rating.excluded_reason})
+            continue
+        for given in rating.scores.all():
+            values[given.indicator_id][rating.rater_type].append(given.value)
+    summary.tallies = {
+        indicator_id: {rater: Tally(total=sum(given), count=len(given)) for rater, given in by_rater.items()}
+        for indicator_id, by_rater in values.items()
+    }
+    return summary
+
+
 def measured_score(*, indicator: Indicator, value: Decimal) -> Decimal:
     """A measured indicator's score by its rule: ratio to target capped at 100, or 100 minus a penalty per unit."""
     target = Decimal(indicator.target)
@@ -91,25 +134,26 @@ def measured_score(*, indicator: Indicator, value: Decimal) -> Decimal:
 
 
 def rated_score(
-    *, indicator: Indicator, template: Template, values: Mapping[str, list[int]]
+    *, indicator: Indicator, template: Template, values: Mapping[str, Tally]
 ) -> tuple[Decimal, list[dict], list[str]]:
-    """A rated indicator's score from the values each rater type gave it, with the raters' lines and notes.
+    """A rated indicator's score from the counting values each rater type gave it (their sum and count), with the
+    raters' lines and notes.
 
     Each rater type with at least one counting value scores its average × 20; the template's weights of the
     types that did rate are renormalised to 100, so a type with no rating does not drag the score down.
     """
     raters: list[dict] = []
     notes: list[str] = []
-    present = [rater for rater in RATER_ORDER if rater in indicator.rater_types and values.get(rater)]
+    present = [rater for rater in RATER_ORDER if rater in indicator.rater_types and _counted(values.get(rater))]
     weight_sum = sum(Decimal(template.rater_weight(rater)) for rater in present)
     equal = weight_sum == 0 and bool(present)
     score = ZERO
     for rater in RATER_ORDER:
         if rater not in indicator.rater_types:
             continue
-        given = values.get(rater) or []
+        given = values.get(rater)
         weight = template.rater_weight(rater)
-        if not given:
+        if not _counted(given):
             raters.append(
                 {
                     "rater_type": str(rater),
@@ -126,7 +170,7 @@ def rated_score(
                     % {"rater": RaterType(rater).label}
                 )
             continue
-        average = Decimal(sum(given)) / Decimal(len(given))
+        average = Decimal(given.total) / Decimal(given.count)
         points = average * SCALE_POINTS
         share = Decimal(1) / Decimal(len(present)) if equal else Decimal(weight) / weight_sum
         score += share * points
@@ -135,7 +179,7 @@ def rated_score(
                 "rater_type": str(rater),
                 "weight": weight,
                 "effective_weight": s2(share * HUNDRED),
-                "count": len(given),
+                "count": given.count,
                 "average": s2(average),
                 "score": s2(points),
             }
@@ -151,26 +195,16 @@ def appraisal_score(
     *,
     template: Template,
     indicators: Iterable[Indicator],
-    ratings: Iterable[Rating],
+    ratings: Iterable[Rating] | RatingSummary = (),
     measured: Mapping[int, MeasuredValue],
     spot_checks: Iterable[SpotCheck] = (),
 ) -> AppraisalResult:
-    """Score one appraisal from its loaded ratings (with their scores prefetched), measured values and spot-checks."""
-    ratings = list(ratings)
-    # values[indicator_id][rater_type] -> the counting 1–5 values given to that indicator by that rater type
-    values: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    excluded: list[dict] = []
-    pending = 0
-    for rating in ratings:
-        if rating.submitted_at is None:
-            pending += 1
-            continue
-        if rating.excluded:
-            # Who rated stays out of the explanation: the rated manager reads it.
-            excluded.append({"rater_type": rating.rater_type, "reason": rating.excluded_reason})
-            continue
-        for given in rating.scores.all():
-            values[given.indicator_id][rating.rater_type].append(given.value)
+    """Score one appraisal from its ratings (loaded with their scores, or already summed up as a RatingSummary),
+    measured values and spot-checks."""
+    summary = ratings if isinstance(ratings, RatingSummary) else rating_summary(ratings)
+    values = summary.tallies
+    excluded = summary.excluded
+    pending = summary.pending
 
     by_dimension: dict[str, list[Indicator]] = defaultdict(list)
     for indicator in indicators:
@@ -207,7 +241,9 @@ def appraisal_score(
                 if value_row is None:
                     line["notes"].append(_("No measured value: the indicator scores 0."))
             else:
-                raw, raters, notes = rated_score(indicator=indicator, template=template, values=values[indicator.pk])
+                raw, raters, notes = rated_score(
+                    indicator=indicator, template=template, values=values.get(indicator.pk, {})
+                )
                 line["raters"] = raters
                 line["notes"].extend(notes)
             score = q2(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from appraisals.models import Appraisal, AppraisalCycle
 from config import permissions
 from managers.models import Department, Grade
+
+# A page of the ranking: a cycle of 2,000 appraisals on one page was ~900 KB of HTML and seconds to render.
+PAGE_SIZE = 50
 
 
 class CycleResultsFilterSet(django_filters.FilterSet):
@@ -54,14 +58,14 @@ def cycle_results(request: HttpRequest) -> HttpResponse:
         # By default the latest closed cycle, else the latest one opened.
         cycle = next((c for c in cycles if c.is_closed), cycles[0] if cycles else None)
     filterset = None
-    rows: list[Appraisal] = []
+    page: Page | None = None
     if cycle is not None:
         filterset = CycleResultsFilterSet(request.GET, queryset=cycle_results_ranking(cycle=cycle))
-        rows = list(filterset.qs)
+        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "appraisals/cycles/results.html",
-        {"cycles": cycles, "cycle": cycle, "filter": filterset, "rows": rows},
+        {"cycles": cycles, "cycle": cycle, "filter": filterset, "page": page, "rows": list(page) if page else []},
     )
 
 

@@ -118,8 +118,9 @@ def test_a_crash_halfway_through_closing_leaves_the_cycle_open_and_a_rerun_close
     def crash(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    # The crash comes after the measured values and indicator scores were written, inside the close.
-    monkeypatch.setattr(Appraisal.objects, "bulk_update", crash)
+    # The crash comes after the measured values and indicator scores were written, inside the close (when the
+    # appraisals' scores are written, in one upsert).
+    monkeypatch.setattr(Appraisal.objects, "bulk_create", crash)
     with pytest.raises(RuntimeError):
         cycle_close(cycle=cycle)
     monkeypatch.undo()

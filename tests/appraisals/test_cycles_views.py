@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from appraisals.services.cycles import cycle_close, cycle_open
+from appraisals.views import cycles as cycles_views
 from config.roles import Role
 from tests.appraisals.factories import AppraisalCycleFactory, hr_user, small_template
 from tests.config.factories import UserFactory
@@ -37,8 +40,9 @@ def test_the_ranking_filters_by_grade_and_department_in_a_fixed_number_of_querie
 ) -> None:
     cycle = _closed_cycle(managers)
     client.force_login(hr_user())
-    # session, user, user's groups (role), cycles, appraisals, grades and departments for the filter form
-    with django_assert_num_queries(7):
+    # session, user, user's groups (role), cycles, count of the filtered appraisals (pagination), the page of
+    # appraisals, grades and departments for the filter form
+    with django_assert_num_queries(8):
         response = client.get(URL, {"cycle": cycle.pk})
     assert response.status_code == 200
     assert len(response.context["rows"]) == managers
@@ -51,3 +55,26 @@ def test_the_ranking_filters_by_grade_and_department_in_a_fixed_number_of_querie
     assert rows and all(row.manager.department_id == sales.pk for row in rows)
     totals = [row.total_score for row in response.context["rows"]]
     assert totals == sorted(totals, reverse=True)
+
+
+def test_the_ranking_is_paginated_and_the_page_links_keep_the_filters(client, monkeypatch) -> None:
+    cycle = _closed_cycle(5)
+    monkeypatch.setattr(cycles_views, "PAGE_SIZE", 2)  # 5 appraisals: pages of 2, 2 and 1
+    client.force_login(hr_user())
+    ranking = [a.pk for a in cycles_views.cycle_results_ranking(cycle=cycle)]
+    first_level = cycle.appraisals.filter(grade__code="first").first().grade
+
+    response = client.get(URL, {"cycle": cycle.pk, "page": 2})
+
+    html = response.content.decode()
+    assert [row.pk for row in response.context["rows"]] == ranking[2:4]
+    assert "5 appraisals" in html and "Page 2 of 3" in html
+    assert re.search(r"<td>3</td>", html)  # ranks go on from the previous page
+    next_link = re.search(r'href="(\?[^"]*page=3[^"]*)"', html).group(1)
+    assert f"cycle={cycle.pk}" in next_link
+    export = re.search(r'href="(/[^"]*export=csv[^"]*)"', html).group(1)
+    assert "page=" not in export  # the export is the whole ranking, whatever page is shown
+    filtered = client.get(URL, {"cycle": cycle.pk, "grade": first_level.pk})
+    assert "Page 1 of 2" in filtered.content.decode()  # 3 first-level managers of 5
+    link = re.search(r'href="(\?[^"]*page=2[^"]*)"', filtered.content.decode()).group(1)
+    assert f"grade={first_level.pk}" in link.replace("&amp;", "&")

@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from appraisals.models import AppraisalCycle
-from config.dashboards import tiering_window
+from clients.models import Client, TieringRun
+from clients.tiering import client_ranking, pareto_points, tiering_window
 from config.roles import Role
 from managers.models import ClientTier
 from tests.appraisals.factories_ratings import AppraisalCycleFactory as OpenCycleFactory
@@ -66,6 +67,14 @@ def small_company() -> dict[str, object]:
         appraisal = AppraisalFactory(cycle=open_cycle, manager=manager)
         RatingFactory(appraisal=appraisal)
         RatingFactory(appraisal=appraisal, rater_type="head", rater=head)
+    # HR's 80/20 chart is drawn from the latest tiering run; a run's record without changing the tiers set above.
+    ranking = client_ranking(tiering_window(today))
+    TieringRun.objects.create(
+        period_start=tiering_window(today).start, period_end=tiering_window(today).end,
+        total_volume=ranking[0].total,
+        **{f"{tier}_count": Client.objects.filter(tier=tier).count() for tier in ClientTier.values},
+        pareto_points=pareto_points(ranking),
+    )  # fmt: skip
     PayStatementFactory(manager=supervisor, grade=supervisor.grade, total=Decimal("18655.40"))
     assistant = AssistantFactory(manager=supervisor)
     return {

@@ -100,6 +100,19 @@ def test_history_rows_only_for_changes_with_volume_and_share() -> None:
     assert (changes["H"].from_tier, changes["H"].to_tier, changes["H"].volume) == ("core", "ordinary", 0)
 
 
+def test_the_run_keeps_the_points_of_the_80_20_chart() -> None:
+    make_company()
+
+    run = tiering_run(today=TODAY)
+
+    # Ten clients, fewer than the chart's 100 points: every rank is kept, [rank, cumulative share in %] from the
+    # table above (A 40 %, B 60 %, C 80 %, D 85 %, E 90 %, F 95 %, G 100 %, then H, I, J with no volume).
+    assert run.pareto_points == [
+        [1, 40.0], [2, 60.0], [3, 80.0], [4, 85.0], [5, 90.0],
+        [6, 95.0], [7, 100.0], [8, 100.0], [9, 100.0], [10, 100.0],
+    ]  # fmt: skip
+
+
 def test_running_twice_changes_nothing_the_second_time() -> None:
     make_company()
     tiering_run(today=TODAY)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from appraisals.models import AppraisalCycle, Recommendation
 from clients.models import Client
+from clients.tiering import tiering_run, tiering_window
 from config import dashboards
 from config.roles import Role
 from managers.models import ClientTier
@@ -233,9 +234,10 @@ def test_hr_sees_progress_distribution_waiting_items_and_pareto(client) -> None:
     FinalAppraisalFactory(cycle=closed, manager__grade="second", total=Decimal("85"))
     Recommendation.objects.create(manager=first.manager, appraisal=first, kind="promotion", basis="two excellent")
     # Pareto worked example: volumes 60, 20, 10, 10 in the window → cumulative 60 %, 80 %, 90 %, 100 %.
-    window_month = dashboards.tiering_window(today()).start
+    window_month = tiering_window(today()).start
     for volume in ["60", "20", "10", "10"]:
         BusinessRecordFactory(month=window_month, volume=Decimal(volume))
+    tiering_run(today=today())  # the chart shows the latest run's ranking
     client.force_login(hr)
 
     response = client.get(reverse("home"))
@@ -256,17 +258,30 @@ def test_hr_sees_progress_distribution_waiting_items_and_pareto(client) -> None:
 
 
 def test_pareto_sends_at_most_about_a_hundred_points() -> None:
-    month = dashboards.tiering_window(today()).start
+    month = tiering_window(today()).start
     Client.objects.bulk_create(
         [Client(name=f"C{i}", registration_code=f"R{i:05d}", industry="x", size="small") for i in range(250)]
     )
     for c in Client.objects.all()[:50]:
         BusinessRecordFactory(client=c, month=month, volume=Decimal(c.pk))
-    chart, total = dashboards.pareto_chart(today=today())
+    run = tiering_run(today=today())
+    chart, shown = dashboards.pareto_chart()
     shares = chart.datasets[0]["data"]
-    assert total == 250
-    assert len(shares) <= dashboards.PARETO_POINTS + 1
+    assert shown == run
+    # 250 clients, 100 points: ranks 3, 5, 8, 10, … 250 (the first rank at or after each 2.5 clients) and rank 1.
+    assert len(shares) == 101
+    assert chart.labels[:3] == ["0%", "1%", "2%"] and chart.labels[-1] == "100%"
     assert shares == sorted(shares) and shares[-1] == 100.0
+
+
+def test_pareto_is_empty_with_a_note_before_the_first_tiering_run(client) -> None:
+    BusinessRecordFactory(month=tiering_window(today()).start, volume=Decimal("10"))
+    client.force_login(UserFactory(role=Role.HR))
+
+    response = client.get(reverse("home"))
+
+    assert response.context["dash"].pareto.is_empty
+    assert "No tiering run yet" in response.content.decode()
 
 
 @pytest.mark.parametrize("rows", [2, 15])
@@ -274,14 +289,14 @@ def test_hr_dashboard_query_count_does_not_grow(client, django_assert_num_querie
     hr = UserFactory(role=Role.HR)
     open_cycle = AppraisalCycleFactory(state=AppraisalCycle.State.OPEN)
     closed = ClosedCycleFactory()
-    month = dashboards.tiering_window(today()).start
+    month = tiering_window(today()).start
     for i in range(rows):
         RatingFactory(appraisal=AppraisalFactory(cycle=open_cycle))
         FinalAppraisalFactory(cycle=closed)
         BusinessRecordFactory(month=month, volume=Decimal(100 + i))
     client.force_login(hr)
     # session, user, groups, rating counts, cycles taking ratings, latest closed cycle, recommendations, spot-checks,
-    # client count, pareto points, tier counts, bands by grade, bands by department, open appeals
+    # client count, latest tiering run (pareto points), tier counts, bands by grade, bands by department, open appeals
     with django_assert_num_queries(14):
         client.get(reverse("home"))
 
@@ -330,6 +345,8 @@ def test_charts_have_labels_table_fallbacks_and_no_inline_script(client, role: R
         if role == Role.DEPARTMENT_HEAD:
             FinalAppraisalFactory(manager__department=DepartmentFactory(head=user))
     ClientFactory()
+    if role == Role.HR:
+        tiering_run(today=today())  # HR's 80/20 chart is drawn from the latest tiering run
     client.force_login(user)
     html = client.get(reverse("home")).content.decode()
     canvases = re.findall(r"<canvas ([^>]*)>", html)
