@@ -212,7 +212,13 @@ def test_hr_draws_now_and_verifies_in_the_admin(client, active_managers, hr):
     response = client.post(changelist, {"action": "verify", "_selected_action": [draw.pk]}, follow=True)
     assert "passed" in response.content.decode()
 
-    SpotCheckDraw.objects.filter(pk=draw.pk).update(seed="f" * 64)
+    # A seed whose draw differs from the recorded sample (a fixed one could draw the same 2 of 6 by chance).
+    other_seed = next(
+        seed
+        for seed in (f"{i:064x}" for i in range(1, 100))
+        if sorted(random.Random(seed).sample(draw.population, draw.sample_size)) != draw.sample
+    )
+    SpotCheckDraw.objects.filter(pk=draw.pk).update(seed=other_seed)
     response = client.post(changelist, {"action": "verify", "_selected_action": [draw.pk]}, follow=True)
     assert "FAILED" in response.content.decode()
 
