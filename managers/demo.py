@@ -177,8 +177,10 @@ def _write_manager(plan: Plan, *, hr: User) -> bool:
     user = plan.user or user_ensure(
         username=plan.employee_no.lower(),
         role=Role.ACCOUNT_MANAGER,
-        first_name=plan.name[0],
-        last_name=plan.name[1],
+        # A Chinese name is kept whole, family name first, in first_name (Django joins first and last with a space
+        # in that order, which would show 芳 魏 for 魏芳).
+        first_name=plan.name[1] + plan.name[0],
+        last_name="",
     )
     hire_date = plan.history[0][0]
     manager = AccountManager.objects.create(
@@ -259,7 +261,9 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
     hr = users["hr"]
     heads = {"head": users["head"]}
     for username, (given, surname) in HEAD_NAMES.items():
-        heads[username] = user_ensure(username=username, role=Role.DEPARTMENT_HEAD, first_name=given, last_name=surname)
+        heads[username] = user_ensure(
+            username=username, role=Role.DEPARTMENT_HEAD, first_name=surname + given, last_name=""
+        )
     departments = []
     for name, head in DEPARTMENTS:
         department, _ = Department.objects.get_or_create(name=name, defaults={"head": heads[head]})
