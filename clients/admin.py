@@ -46,6 +46,7 @@ from clients.services import (
     client_update,
     tier_name,
 )
+from config.refusals import refusal_text
 from managers.models import AccountManager, Grade
 
 # Uploads are checked before django-import-export reads them: the size, and the content itself (never the name or
@@ -268,7 +269,7 @@ class AssignmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
                 assignment_end(client=assignment.client, end=today, reason=str(_("ended by HR in the admin")))
                 ended += 1
             except ValidationError as exc:
-                self.message_user(request, f"{assignment.client}: {' '.join(exc.messages)}", messages.ERROR)
+                self.message_user(request, refusal_text(exc, assignment.client), messages.ERROR)
         self.message_user(
             request, ngettext("%(n)d assignment ended.", "%(n)d assignments ended.", ended) % {"n": ended}
         )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.refusals import refusal_text
 from incentives.forms import PayAdjustmentForm
 from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
 from incentives.services import (
@@ -26,10 +27,6 @@ from incentives.services import (
     pay_statement_approve,
     recognition_award,
 )
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 @admin.register(PayScheme)
@@ -119,7 +116,7 @@ class PayPeriodAdmin(SimpleHistoryAdmin):
             try:
                 count = pay_period_approve(period=period, by=request.user)
             except ValidationError as error:
-                self.message_user(request, _errors(error), messages.ERROR)
+                self.message_user(request, refusal_text(error), messages.ERROR)
             else:
                 self.message_user(
                     request,
@@ -139,7 +136,7 @@ class PayPeriodAdmin(SimpleHistoryAdmin):
         try:
             content = pay_period_export(period=period, fmt=fmt)
         except ValidationError as error:
-            self.message_user(request, _errors(error), messages.ERROR)
+            self.message_user(request, refusal_text(error), messages.ERROR)
             return None
         content_type = {
             "csv": "text/csv; charset=utf-8",
@@ -202,7 +199,7 @@ class PayStatementAdmin(SimpleHistoryAdmin):
             try:
                 pay_statement_approve(statement=statement, by=request.user)
             except ValidationError as error:
-                self.message_user(request, _errors(error), messages.ERROR)
+                self.message_user(request, refusal_text(error), messages.ERROR)
             else:
                 approved += 1
         self.message_user(

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from appraisals.models import Appraisal, AppraisalCycle
+from config.refusals import refusal_text
 from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
 from incentives.services import (
     pay_period_approve,
@@ -88,7 +89,7 @@ def _period(users: dict[str, User], stdout: TextIO) -> None:
         if PayStatement.objects.filter(period=period).exists():
             pay_period_approve(period=period, by=users["hr"])
     except ValidationError as error:
-        stdout.write(f"  pay period {period.code} left as a draft: {' '.join(error.messages)}")
+        stdout.write(f"  pay period {period.code} left as a draft: {refusal_text(error)}")
         return
     stdout.write(f"  pay period {period.code} generated and approved")
 

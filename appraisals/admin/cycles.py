@@ -35,6 +35,7 @@ from appraisals.services.cycles import (
 )
 from appraisals.services.measures import measured_values_compute
 from appraisals.services.templates import template_is_used, template_validate
+from config.refusals import refusal_text
 
 
 @admin.register(AppraisalPlan)
@@ -199,7 +200,7 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, cycles: QuerySet, s
             service(cycle=cycle, by=request.user)
             count += 1
         except ValidationError as exc:
-            modeladmin.message_user(request, f"{cycle}: {' '.join(exc.messages)}", messages.ERROR)
+            modeladmin.message_user(request, refusal_text(exc, cycle), messages.ERROR)
     if count:
         modeladmin.message_user(request, done % {"count": count}, messages.SUCCESS)
 
@@ -287,7 +288,7 @@ class AppraisalCycleAdmin(SimpleHistoryAdmin):
                 cycle_close(cycle=cycle, by=request.user, reason=reason)
                 closed += 1
             except ValidationError as exc:
-                self.message_user(request, f"{cycle}: {' '.join(exc.messages)}", messages.ERROR)
+                self.message_user(request, refusal_text(exc, cycle), messages.ERROR)
         if closed:
             self.message_user(
                 request,
@@ -303,5 +304,5 @@ class AppraisalCycleAdmin(SimpleHistoryAdmin):
             try:
                 total += measured_values_compute(cycle=cycle)
             except ValidationError as exc:
-                self.message_user(request, f"{cycle}: {' '.join(exc.messages)}", messages.ERROR)
+                self.message_user(request, refusal_text(exc, cycle), messages.ERROR)
         self.message_user(request, _("%(count)s measured value(s) computed.") % {"count": total}, messages.SUCCESS)

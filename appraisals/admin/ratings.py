@@ -21,6 +21,7 @@ from appraisals.models import AppraisalCycle, Rating, RatingScore, SurveyInvitat
 from appraisals.services.fairness import fairness_review, rating_exclude, rating_include
 from appraisals.services.ratings import RATING_STATES
 from appraisals.services.surveys import client_sample_draw, survey_invitations_send
+from config.refusals import refusal_text
 
 
 class RatingScoreInline(admin.TabularInline):
@@ -160,7 +161,7 @@ class RatingAdmin(SimpleHistoryAdmin):
                     rating_exclude(rating=rating, by=request.user, reason=form.cleaned_data["reason"])
                     done += 1
                 except (ValidationError, PermissionDenied) as error:
-                    self.message_user(request, f"{rating}: {' '.join(_messages_of(error))}", messages.ERROR)
+                    self.message_user(request, refusal_text(error, rating), messages.ERROR)
             if done:
                 self.message_user(request, _("%(count)d ratings excluded.") % {"count": done}, messages.SUCCESS)
             return None
@@ -186,7 +187,7 @@ class RatingAdmin(SimpleHistoryAdmin):
             try:
                 flagged += len(fairness_review(appraisal=appraisal))
             except ValidationError as error:
-                self.message_user(request, f"{appraisal}: {' '.join(_messages_of(error))}", messages.ERROR)
+                self.message_user(request, refusal_text(error, appraisal), messages.ERROR)
         self.message_user(request, _("%(count)d client ratings are flagged.") % {"count": flagged}, messages.INFO)
 
     @admin.action(description=gettext_lazy("Send the survey link again (unanswered client ratings)"))
@@ -204,13 +205,9 @@ class RatingAdmin(SimpleHistoryAdmin):
                 act(rating)
                 done += 1
             except (ValidationError, PermissionDenied) as error:
-                self.message_user(request, f"{rating}: {' '.join(_messages_of(error))}", messages.ERROR)
+                self.message_user(request, refusal_text(error, rating), messages.ERROR)
         if done:
             self.message_user(request, _("%(count)d ratings changed.") % {"count": done}, messages.SUCCESS)
-
-
-def _messages_of(error: Exception) -> list[str]:
-    return list(error.messages) if isinstance(error, ValidationError) else [str(error)]
 
 
 @admin.register(SurveyInvitation)

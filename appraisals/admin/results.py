@@ -25,10 +25,7 @@ from appraisals.services.spotchecks import (
     spot_check_record,
     spot_check_verify,
 )
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
+from config.refusals import refusal_text
 
 
 def _action_form(
@@ -51,7 +48,7 @@ def _action_form(
                 apply(obj, form.cleaned_data)
                 done += 1
             except ValidationError as error:
-                modeladmin.message_user(request, f"{obj}: {_errors(error)}", messages.ERROR)
+                modeladmin.message_user(request, refusal_text(error, obj), messages.ERROR)
         if done:
             modeladmin.message_user(request, _("%(count)s done.") % {"count": done}, messages.SUCCESS)
         return None
@@ -225,7 +222,7 @@ class SpotCheckDrawAdmin(SimpleHistoryAdmin):
         try:
             draw = spot_check_draw(by=request.user)
         except ValidationError as error:
-            self.message_user(request, _errors(error), messages.ERROR)
+            self.message_user(request, refusal_text(error), messages.ERROR)
         else:
             self.message_user(
                 request,
@@ -312,4 +309,4 @@ class SpotCheckAdmin(SimpleHistoryAdmin):
             )
         except ValidationError as error:
             # Only a race with a close gets here (the form is read-only once applied): say so, change nothing.
-            self.message_user(request, _errors(error), messages.ERROR)
+            self.message_user(request, refusal_text(error), messages.ERROR)

@@ -26,6 +26,7 @@ from appraisals.services.results import (
     appraisal_history,
     line_results,
 )
+from config.refusals import refusal_text
 from managers.selectors import manager_for_user
 
 
@@ -82,7 +83,7 @@ def appraisal_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         appraisal_acknowledge(appraisal=appraisal, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("You have acknowledged this result."))
     return redirect("appraisals:detail", pk=appraisal.pk)
@@ -97,7 +98,7 @@ def appraisal_appeal_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             appeal_create(appraisal=appraisal, by=request.user, text=form.cleaned_data["text"])
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refusal_text(error))
         else:
             messages.success(request, _("Your appeal was sent to HR."))
             return redirect("appraisals:detail", pk=appraisal.pk)
