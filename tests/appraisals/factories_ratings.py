@@ -21,39 +21,27 @@ from appraisals.models import (
 from clients.models import Client
 from config.roles import Role, roles_sync
 from managers.models import AccountManager, Department
+from tests.appraisals import factories as appraisal_factories
 from tests.clients.factories import AssignmentFactory, ContactFactory
 from tests.config.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory
 
 
-class TemplateFactory(factory.django.DjangoModelFactory):
-    """A template with weights that add up (use template_with_indicators for the indicators)."""
+class TemplateFactory(appraisal_factories.TemplateFactory):
+    """The shared template factory with the rater weights these tests compute with (head 30, peer 20)."""
 
-    class Meta:
-        model = Template
-
-    name = factory.Sequence(lambda n: f"Template {n}")
-    weight_performance = 60
-    weight_behaviour = 25
-    weight_ability = 15
-    weight_self = 20
-    weight_client = 30
     weight_head = 30
     weight_peer = 20
-    client_sample_size = 3
-    peers_per_manager = 2
 
 
-class IndicatorFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Indicator
+class IndicatorFactory(appraisal_factories.IndicatorFactory):
+    """A rated indicator with no rater type set (each test says who rates it), weight 50."""
 
     template = factory.SubFactory(TemplateFactory)
-    dimension = Dimension.PERFORMANCE
-    code = factory.Sequence(lambda n: f"I{n}")
     name = factory.Sequence(lambda n: f"Indicator {n}")
     weight = 50
-    kind = Indicator.Kind.RATED
+    rated_by_self = False
+    rated_by_head = False
 
 
 def template_with_indicators() -> Template:

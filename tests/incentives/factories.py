@@ -8,28 +8,12 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from appraisals.models import Appraisal, AppraisalCycle, Template
+from appraisals.models import Appraisal, AppraisalCycle
 from config.roles import Role
 from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
+from tests.appraisals.factories import TemplateFactory
 from tests.config.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, grade
-
-
-class TemplateFactory(factory.django.DjangoModelFactory):
-    """A valid template: performance 60 / behaviour 25 / ability 15; raters self 20, client 30, head 35, peer 15."""
-
-    class Meta:
-        model = Template
-        django_get_or_create = ("name",)
-
-    name = "Pay test template"
-    weight_performance = 60
-    weight_behaviour = 25
-    weight_ability = 15
-    weight_self = 20
-    weight_client = 30
-    weight_head = 35
-    weight_peer = 15
 
 
 class ClosedCycleFactory(factory.django.DjangoModelFactory):
