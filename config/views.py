@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config import dashboards, exports
+from config import dashboards, exports, permissions
 from config.exports import Column, column
 from config.health import broker_status, database_status
 from config.models import JobRun
@@ -153,7 +153,7 @@ def cycle_results_export(request: HttpRequest) -> HttpResponse:
     from appraisals.models import AppraisalCycle
     from appraisals.views.cycles import CycleResultsFilterSet, cycle_results_ranking
 
-    if role_of(request.user) != Role.HR:
+    if not permissions.can_see_all_results(request.user):
         raise PermissionDenied
     cycles = AppraisalCycle.objects.exclude(state=AppraisalCycle.State.DRAFT)
     wanted = request.GET.get("cycle")
@@ -181,7 +181,7 @@ JOB_FINAL_STATES = {JobRun.Status.SUCCEEDED, JobRun.Status.FAILED}
 def job_progress(request: HttpRequest, task_id: str) -> HttpResponse:
     """The state of a queued job, for the page that started it: refreshes itself until the job has ended, then
     links to the result. Jobs are started by HR, so only HR sees them."""
-    if role_of(request.user) != Role.HR:
+    if not permissions.is_hr(request.user):
         raise Http404
     run = JobRun.objects.filter(task_id=task_id).order_by("-pk").first()
     result_url = request.GET.get("next", "")
