@@ -23,6 +23,7 @@ from appraisals.models import Appeal, Appraisal, AppraisalCycle, RaterType, Rati
 from appraisals.services.ratings import ratings_pending_for
 from appraisals.services.results import appraisal_history
 from clients.models import Assignment, Client, Interaction, TieringRun
+from config import permissions
 from incentives.models import PayStatement
 from managers.models import AccountManager, Assistant, AssistantKpi, ClientTier, Department, Grade, Target
 
@@ -298,7 +299,8 @@ class HeadDashboard:
 def department_head_dashboard(*, user: AbstractBaseUser, today: dt.date | None = None) -> HeadDashboard:
     """The department head's home: the department's latest scores, who is behind on contact, pending head ratings."""
     today = today or timezone.localdate()
-    managers = AccountManager.objects.filter(department__head=user)
+    # The department scope of the permission matrix: the managers of the departments this user heads.
+    managers = permissions.managers_in_scope(user, permissions.Scope.DEPARTMENT)
     cycle = latest_closed_cycle()
     scores = scores_of(cycle=cycle, managers=managers)
     return HeadDashboard(
