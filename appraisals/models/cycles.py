@@ -134,8 +134,9 @@ class Appraisal(models.Model):
 class MeasuredValue(models.Model):
     """The value of a measured indicator for an appraisal, with the inputs it was computed from."""
 
+    # No index of its own: the unique constraint (appraisal, indicator) leads with it and serves its lookups.
     appraisal = models.ForeignKey(
-        Appraisal, verbose_name=_("appraisal"), on_delete=models.CASCADE, related_name="measured_values"
+        Appraisal, verbose_name=_("appraisal"), on_delete=models.CASCADE, related_name="measured_values", db_index=False
     )
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
@@ -152,15 +153,20 @@ class MeasuredValue(models.Model):
 
 
 class IndicatorScore(models.Model):
-    """An indicator's score (0–100) in an appraisal and its contribution to the total, frozen at close."""
+    """An indicator's score (0–100) in an appraisal and its contribution to the total, frozen at close. How it was
+    computed is the indicator's line in the appraisal's explanation (kept once, there)."""
 
+    # No index of its own: the unique constraint (appraisal, indicator) leads with it and serves its lookups.
     appraisal = models.ForeignKey(
-        Appraisal, verbose_name=_("appraisal"), on_delete=models.CASCADE, related_name="indicator_scores"
+        Appraisal,
+        verbose_name=_("appraisal"),
+        on_delete=models.CASCADE,
+        related_name="indicator_scores",
+        db_index=False,
     )
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=4, null=True, blank=True)
     contribution = models.DecimalField(_("contribution to total"), max_digits=8, decimal_places=4, default=0)
-    detail = models.JSONField(_("how it was computed"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("indicator score")

@@ -38,7 +38,7 @@ from appraisals.models import (
     SpotCheck,
     Template,
 )
-from appraisals.services.measures import measured_values_compute
+from appraisals.services.measures import measured_values_store
 from appraisals.services.scoring import RatingSummary, Tally, appraisal_score
 from appraisals.services.templates import template_assert_changeable, template_validate
 from managers.models import AccountManager
@@ -298,12 +298,12 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
         )
 
     with _closing(cycle.pk):
-        measured_values_compute(cycle=cycle)
+        measured: dict[int, dict[int, MeasuredValue]] = defaultdict(dict)
+        for value in measured_values_store(cycle=cycle):
+            measured[value.appraisal_id][value.indicator_id] = value
         template = cycle.template
         indicators = list(template.indicators.all())
-        appraisals = list(
-            Appraisal.objects.filter(cycle=cycle).select_related("manager").prefetch_related("measured_values")
-        )
+        appraisals = list(Appraisal.objects.filter(cycle=cycle))
         summaries = _rating_summaries(cycle)
         checks: dict[int, list[SpotCheck]] = defaultdict(list)
         for check in SpotCheck.objects.filter(
@@ -322,7 +322,7 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
                 template=template,
                 indicators=indicators,
                 ratings=summaries.get(appraisal.pk) or RatingSummary(),
-                measured={value.indicator_id: value for value in appraisal.measured_values.all()},
+                measured=measured.get(appraisal.pk, {}),
                 spot_checks=checks.get(appraisal.manager_id, []),
             )
             appraisal.performance_score = result.dimension_scores["performance"]
@@ -336,11 +336,10 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
             for line in result.indicators:
                 scores.append(
                     IndicatorScore(
-                        appraisal=appraisal,
-                        indicator=line.indicator,
+                        appraisal_id=appraisal.pk,
+                        indicator_id=line.indicator.pk,
                         score=line.score,
                         contribution=line.contribution,
-                        detail=line.detail,
                     )
                 )
             for check in checks.get(appraisal.manager_id, []):
@@ -353,7 +352,7 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
             scores,
             update_conflicts=True,
             unique_fields=["appraisal", "indicator"],
-            update_fields=["score", "contribution", "detail"],
+            update_fields=["score", "contribution"],
         )
         # Plain bulk_update, no history row per appraisal: the frozen rows are their own record. Before the close
         # every score is empty; after it they never change (the closed-cycle guard), the explanation traces each

@@ -22,8 +22,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,6 +58,33 @@ def _money(value: Decimal) -> str:
     return str(Decimal(value).quantize(Decimal("0.01")))
 
 
+def _cents(value: object) -> Decimal:
+    """A summed amount as a Decimal with 2 places (SQLite sums decimals as floats; PostgreSQL returns numerics)."""
+    return ZERO if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _per_manager(per_client: QuerySet) -> list[tuple]:
+    """The per-(manager, client) volumes summed up per manager by the database: (manager_id, book clients, volume
+    now, volume before, products added). At company size this returns 2,000 rows instead of 100,000.
+
+    The ORM cannot group an aggregate by an aggregate, so the ORM's own query is wrapped in one outer GROUP BY.
+    """
+    sql, params = per_client.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT per_client.client__assignments__manager_id, COUNT(*), SUM(per_client.volume_now),
+                   SUM(per_client.volume_before),
+                   SUM(CASE WHEN per_client.products_now IS NULL THEN 0
+                            ELSE per_client.products_now - COALESCE(per_client.products_before, 0) END)
+            FROM ({sql}) per_client
+            GROUP BY per_client.client__assignments__manager_id
+            """,
+            params,
+        )
+        return cursor.fetchall()
+
+
 def measures_by_manager(*, manager_ids: list[int], start: date, end: date, metrics: set[str]) -> dict[int, dict]:
     """{manager_id: {metric: (value, inputs)}} for the metrics asked, from one aggregate query per data source."""
     previous_start, previous_end = previous_period(start, end)
@@ -77,13 +104,13 @@ def measures_by_manager(*, manager_ids: list[int], start: date, end: date, metri
             found[manager_id][Metric.NEW_CLIENTS] = (Decimal(count), {"new_clients": count})
 
     if metrics & {Metric.VOLUME_GROWTH, Metric.SCOPE_GROWTH, Metric.TARGET_COMPLETION}:
-        # One row per (manager, client of the book): the volumes and most products in both windows.
+        # Per (manager, client of the book) the volumes and most products in both windows, summed up per manager.
         in_book = Q(client__assignments__manager_id__in=manager_ids, client__assignments__start__lte=end) & (
             Q(client__assignments__end__isnull=True) | Q(client__assignments__end__gte=end)
         )
         now = Q(month__gte=start, month__lte=end)
         before = Q(month__gte=previous_start, month__lte=previous_end)
-        rows = (
+        per_client = (
             BusinessRecord.objects.filter(in_book, month__gte=previous_start, month__lte=end)
             .values("client__assignments__manager_id", "client_id")
             .annotate(
@@ -97,13 +124,13 @@ def measures_by_manager(*, manager_ids: list[int], start: date, end: date, metri
         book: dict[int, dict] = defaultdict(
             lambda: {"clients": 0, "volume_now": ZERO, "volume_before": ZERO, "scope_increase": 0}
         )
-        for row in rows:
-            entry = book[row["client__assignments__manager_id"]]
-            entry["clients"] += 1
-            entry["volume_now"] += row["volume_now"] or ZERO
-            entry["volume_before"] += row["volume_before"] or ZERO
-            if row["products_now"] is not None:
-                entry["scope_increase"] += row["products_now"] - (row["products_before"] or 0)
+        for manager_id, clients, volume_now, volume_before, scope_increase in _per_manager(per_client):
+            book[manager_id] = {
+                "clients": clients,
+                "volume_now": _cents(volume_now),
+                "volume_before": _cents(volume_before),
+                "scope_increase": int(scope_increase or 0),
+            }
         targets = {
             row["manager_id"]: row
             for row in Target.objects.filter(manager_id__in=manager_ids, period_start__gte=start, period_end__lte=end)
@@ -183,15 +210,21 @@ def measures_by_manager(*, manager_ids: list[int], start: date, end: date, metri
     return found
 
 
-@transaction.atomic
 def measured_values_compute(*, cycle: AppraisalCycle) -> int:
     """Compute and store (upsert) every measured value of the cycle's appraisals; returns how many were written."""
+    return len(measured_values_store(cycle=cycle))
+
+
+@transaction.atomic
+def measured_values_store(*, cycle: AppraisalCycle) -> list[MeasuredValue]:
+    """Compute and store (upsert) every measured value of the cycle's appraisals; returns the values written (what
+    cycle_close scores with, so it need not read them back)."""
     if cycle.is_closed:
         raise ValidationError(_("The cycle %(cycle)s is closed: its measured values are frozen.") % {"cycle": cycle})
     indicators = list(cycle.template.indicators.filter(kind=Indicator.Kind.MEASURED))
     appraisals = list(Appraisal.objects.filter(cycle=cycle).values_list("pk", "manager_id"))
     if not indicators or not appraisals:
-        return 0
+        return []
     values = measures_by_manager(
         manager_ids=[manager_id for _pk, manager_id in appraisals],
         start=cycle.period_start,
@@ -206,7 +239,7 @@ def measured_values_compute(*, cycle: AppraisalCycle) -> int:
             rows.append(
                 MeasuredValue(
                     appraisal_id=appraisal_id,
-                    indicator=indicator,
+                    indicator_id=indicator.pk,
                     value=_round(value),
                     inputs={**inputs, "period": [cycle.period_start.isoformat(), cycle.period_end.isoformat()]},
                     computed_at=now,
@@ -220,4 +253,4 @@ def measured_values_compute(*, cycle: AppraisalCycle) -> int:
         unique_fields=["appraisal", "indicator"],
         update_fields=["value", "inputs", "computed_at"],
     )
-    return len(rows)
+    return rows

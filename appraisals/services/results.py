@@ -59,6 +59,7 @@ def recommendations_make(*, cycle: AppraisalCycle) -> list[Recommendation]:
         cycle.appraisals.filter(finalised_at__isnull=False)
         .exclude(band="")
         .select_related("manager__user", "grade", "cycle")
+        .defer("explanation")  # the rule reads bands and totals, not the (large) explanations
         .order_by("manager__employee_no")
     )
     if not appraisals:
@@ -67,12 +68,16 @@ def recommendations_make(*, cycle: AppraisalCycle) -> list[Recommendation]:
     n = max(1, rule.excellent_cycles_for_promotion)
     # The recent closed history of every manager of the cycle, in one query, newest first.
     history: dict[int, list[Appraisal]] = {}
-    recent = Appraisal.objects.filter(
-        manager_id__in=[a.manager_id for a in appraisals],
-        finalised_at__isnull=False,
-        cycle__state=AppraisalCycle.State.CLOSED,
-        cycle__period_end__lte=cycle.period_end,
-    ).order_by("manager_id", "-cycle__period_end", "-cycle_id")
+    recent = (
+        Appraisal.objects.filter(
+            manager_id__in=[a.manager_id for a in appraisals],
+            finalised_at__isnull=False,
+            cycle__state=AppraisalCycle.State.CLOSED,
+            cycle__period_end__lte=cycle.period_end,
+        )
+        .only("manager", "cycle", "grade", "band")
+        .order_by("manager_id", "-cycle__period_end", "-cycle_id")
+    )
     for past in recent:
         history.setdefault(past.manager_id, []).append(past)
     existing = set(Recommendation.objects.filter(appraisal__cycle=cycle).values_list("appraisal_id", "kind"))

@@ -134,25 +134,27 @@ def measured_score(*, indicator: Indicator, value: Decimal) -> Decimal:
 
 
 def rated_score(
-    *, indicator: Indicator, template: Template, values: Mapping[str, Tally]
+    *, indicator: Indicator, weights: Mapping[str, int], values: Mapping[str, Tally]
 ) -> tuple[Decimal, list[dict], list[str]]:
     """A rated indicator's score from the counting values each rater type gave it (their sum and count), with the
     raters' lines and notes.
 
     Each rater type with at least one counting value scores its average × 20; the template's weights of the
-    types that did rate are renormalised to 100, so a type with no rating does not drag the score down.
+    types that did rate (`weights`: the template's weight per rater type) are renormalised to 100, so a type with no
+    rating does not drag the score down.
     """
     raters: list[dict] = []
     notes: list[str] = []
-    present = [rater for rater in RATER_ORDER if rater in indicator.rater_types and _counted(values.get(rater))]
-    weight_sum = sum(Decimal(template.rater_weight(rater)) for rater in present)
+    rater_types = indicator.rater_types
+    present = [rater for rater in RATER_ORDER if rater in rater_types and _counted(values.get(rater))]
+    weight_sum = sum(Decimal(weights[rater]) for rater in present)
     equal = weight_sum == 0 and bool(present)
     score = ZERO
     for rater in RATER_ORDER:
-        if rater not in indicator.rater_types:
+        if rater not in rater_types:
             continue
         given = values.get(rater)
-        weight = template.rater_weight(rater)
+        weight = weights[rater]
         if not _counted(given):
             raters.append(
                 {
@@ -206,6 +208,7 @@ def appraisal_score(
     excluded = summary.excluded
     pending = summary.pending
 
+    weights = {rater: template.rater_weight(rater) for rater in RATER_ORDER}
     by_dimension: dict[str, list[Indicator]] = defaultdict(list)
     for indicator in indicators:
         by_dimension[indicator.dimension].append(indicator)
@@ -242,7 +245,7 @@ def appraisal_score(
                     line["notes"].append(_("No measured value: the indicator scores 0."))
             else:
                 raw, raters, notes = rated_score(
-                    indicator=indicator, template=template, values=values.get(indicator.pk, {})
+                    indicator=indicator, weights=weights, values=values.get(indicator.pk, {})
                 )
                 line["raters"] = raters
                 line["notes"].extend(notes)
