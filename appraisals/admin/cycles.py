@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,7 +22,6 @@ from appraisals.models import (
     AppraisalCycle,
     AppraisalPlan,
     Indicator,
-    IndicatorScore,
     MeasuredValue,
     RaterType,
     Template,
@@ -121,27 +121,12 @@ class TemplateAdmin(SimpleHistoryAdmin):
         template_validate(template=form.instance)
 
 
-class IndicatorScoreInline(admin.TabularInline):
-    model = IndicatorScore
-    extra = 0
-    fields = ["indicator", "score", "contribution"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Appraisal)
 class AppraisalAdmin(SimpleHistoryAdmin):
     list_display = ["manager", "cycle", "grade", "total_score", "band", "finalised_at"]
     list_filter = ["cycle", "band", "grade"]
     search_fields = ["manager__employee_no", "manager__user__last_name", "manager__user__first_name"]
     list_select_related = ["manager__user", "cycle", "grade"]
-    inlines = [IndicatorScoreInline]
     readonly_fields = [
         "cycle",
         "manager",
@@ -152,10 +137,31 @@ class AppraisalAdmin(SimpleHistoryAdmin):
         "spot_check_effect",
         "total_score",
         "band",
+        "indicator_scores",
         "explanation",
         "finalised_at",
         "acknowledged_at",
     ]
+
+    @admin.display(description=_("indicator scores"))
+    def indicator_scores(self, obj: Appraisal) -> str:
+        """The indicator lines of the frozen explanation: code, name, score and contribution to the total."""
+        lines = [line for dimension in obj.explanation.get("dimensions", []) for line in dimension["indicators"]]
+        if not lines:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((line["code"], line["name"], line["score"], line["contribution"]) for line in lines),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("code"),
+            _("indicator"),
+            _("score"),
+            _("contribution to total"),
+            rows,
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # appraisals are created by opening a cycle

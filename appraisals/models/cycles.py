@@ -150,28 +150,3 @@ class MeasuredValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator}: {self.value}"
-
-
-class IndicatorScore(models.Model):
-    """An indicator's score (0–100) in an appraisal and its contribution to the total, frozen at close. How it was
-    computed is the indicator's line in the appraisal's explanation (kept once, there)."""
-
-    # No index of its own: the unique constraint (appraisal, indicator) leads with it and serves its lookups.
-    appraisal = models.ForeignKey(
-        Appraisal,
-        verbose_name=_("appraisal"),
-        on_delete=models.CASCADE,
-        related_name="indicator_scores",
-        db_index=False,
-    )
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
-    score = models.DecimalField(_("score"), max_digits=7, decimal_places=4, null=True, blank=True)
-    contribution = models.DecimalField(_("contribution to total"), max_digits=8, decimal_places=4, default=0)
-
-    class Meta:
-        verbose_name = _("indicator score")
-        verbose_name_plural = _("indicator scores")
-        constraints = [models.UniqueConstraint(fields=["appraisal", "indicator"], name="one_indicator_score")]
-
-    def __str__(self) -> str:
-        return f"{self.indicator}: {self.score}"

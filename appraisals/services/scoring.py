@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -133,6 +134,33 @@ def measured_score(*, indicator: Indicator, value: Decimal) -> Decimal:
     return min(HUNDRED, max(ZERO, value / target * HUNDRED))
 
 
+# Pure functions of a few small integers, asked for again and again at close (2,000 appraisals × the rated indicators
+# × the rater types): computed once each.
+
+
+@lru_cache(maxsize=4096)
+def _average(total: int, count: int) -> tuple[Decimal, str, str]:
+    """A rater type's points (its average × 20, unrounded), and its average and points as the explanation writes
+    them."""
+    average = Decimal(total) / Decimal(count)
+    points = average * SCALE_POINTS
+    return points, s2(average), s2(points)
+
+
+@lru_cache(maxsize=1024)
+def _shares(weights: tuple[int, ...]) -> tuple[tuple[Decimal, str], ...]:
+    """Each rating rater type's share of the indicator: its template weight renormalised over the types that rated
+    (equal shares when those weights are all 0), with the share in % as the explanation writes it."""
+    weight_sum = sum(Decimal(weight) for weight in weights)
+    if not weights:
+        return ()
+    if weight_sum == 0:
+        shares = [Decimal(1) / Decimal(len(weights))] * len(weights)
+    else:
+        shares = [Decimal(weight) / weight_sum for weight in weights]
+    return tuple((share, s2(share * HUNDRED)) for share in shares)
+
+
 def rated_score(
     *, indicator: Indicator, weights: Mapping[str, int], values: Mapping[str, Tally]
 ) -> tuple[Decimal, list[dict], list[str]]:
@@ -147,15 +175,14 @@ def rated_score(
     notes: list[str] = []
     rater_types = indicator.rater_types
     present = [rater for rater in RATER_ORDER if rater in rater_types and _counted(values.get(rater))]
-    weight_sum = sum(Decimal(weights[rater]) for rater in present)
-    equal = weight_sum == 0 and bool(present)
+    shares = dict(zip(present, _shares(tuple(weights[rater] for rater in present)), strict=True))
+    equal = bool(present) and not any(weights[rater] for rater in present)
     score = ZERO
     for rater in RATER_ORDER:
         if rater not in rater_types:
             continue
-        given = values.get(rater)
         weight = weights[rater]
-        if not _counted(given):
+        if rater not in shares:
             raters.append(
                 {
                     "rater_type": str(rater),
@@ -172,18 +199,18 @@ def rated_score(
                     % {"rater": RaterType(rater).label}
                 )
             continue
-        average = Decimal(given.total) / Decimal(given.count)
-        points = average * SCALE_POINTS
-        share = Decimal(1) / Decimal(len(present)) if equal else Decimal(weight) / weight_sum
+        given = values[rater]
+        points, average_text, points_text = _average(given.total, given.count)
+        share, share_text = shares[rater]
         score += share * points
         raters.append(
             {
                 "rater_type": str(rater),
                 "weight": weight,
-                "effective_weight": s2(share * HUNDRED),
+                "effective_weight": share_text,
                 "count": given.count,
-                "average": s2(average),
-                "score": s2(points),
+                "average": average_text,
+                "score": points_text,
             }
         )
     if not present:

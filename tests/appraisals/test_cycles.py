@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from appraisals.models import Appraisal, AppraisalCycle, IndicatorScore, MeasuredValue, Rating, RatingScore
+from appraisals.models import Appraisal, AppraisalCycle, MeasuredValue, Rating, RatingScore
 from appraisals.services.cycles import (
     appraisal_assert_editable,
     cycle_close,
@@ -102,11 +102,11 @@ def test_closing_twice_changes_nothing(company) -> None:
     _fill_all(cycle)
     closed = cycle_close(cycle=cycle)
     before = list(Appraisal.objects.filter(cycle=cycle).values().order_by("pk"))
-    scores = list(IndicatorScore.objects.filter(appraisal__cycle=cycle).values().order_by("pk"))
+    measured = list(MeasuredValue.objects.filter(appraisal__cycle=cycle).values().order_by("pk"))
     again = cycle_close(cycle=cycle, reason="again")
     assert again.state == "closed" and again.closed_at == closed.closed_at and again.close_reason == ""
     assert list(Appraisal.objects.filter(cycle=cycle).values().order_by("pk")) == before
-    assert list(IndicatorScore.objects.filter(appraisal__cycle=cycle).values().order_by("pk")) == scores
+    assert list(MeasuredValue.objects.filter(appraisal__cycle=cycle).values().order_by("pk")) == measured
     assert all(row["total_score"] is not None and row["finalised_at"] is not None for row in before)
 
 
@@ -118,15 +118,15 @@ def test_a_crash_halfway_through_closing_leaves_the_cycle_open_and_a_rerun_close
     def crash(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    # The crash comes after the measured values and indicator scores were written, inside the close (when the
-    # appraisals' scores are written, in one upsert).
+    # The crash comes after the measured values were written, inside the close (when the appraisals' scores are
+    # written, in one upsert).
     monkeypatch.setattr(Appraisal.objects, "bulk_create", crash)
     with pytest.raises(RuntimeError):
         cycle_close(cycle=cycle)
     monkeypatch.undo()
     cycle.refresh_from_db()
     assert cycle.state == "open"
-    assert not IndicatorScore.objects.filter(appraisal__cycle=cycle).exists()
+    assert not Appraisal.objects.filter(cycle=cycle, finalised_at__isnull=False).exists()
     assert not MeasuredValue.objects.filter(appraisal__cycle=cycle).exists()
     cycle_close(cycle=cycle)
     cycle.refresh_from_db()
@@ -159,7 +159,7 @@ def test_a_closed_appraisal_cannot_be_changed_by_saving_the_model(closed_apprais
     with pytest.raises(ValidationError):
         RatingScore.objects.filter(rating__appraisal=closed_appraisal).first().save()
     with pytest.raises(ValidationError), transaction.atomic():  # delete() runs in an atomic block of its own
-        closed_appraisal.indicator_scores.first().delete()
+        closed_appraisal.measured_values.first().delete()
     with pytest.raises(ValidationError):
         Rating.objects.create(appraisal=closed_appraisal, rater_type="head", rater=closed_appraisal.manager.user)
     closed_appraisal.refresh_from_db()
@@ -194,6 +194,18 @@ def test_a_closed_appraisal_and_cycle_cannot_be_changed_through_the_admin(client
     assert client.post(cycle_url, {"name": "renamed"}).status_code == 403
     closed_appraisal.refresh_from_db()
     assert closed_appraisal.comments == ""
+
+
+def test_the_admin_shows_each_indicator_score_of_a_closed_appraisal(client, closed_appraisal) -> None:
+    client.force_login(hr_user())
+    page = client.get(reverse("admin:appraisals_appraisal_change", args=[closed_appraisal.pk])).content.decode()
+    lines = [line for dimension in closed_appraisal.explanation["dimensions"] for line in dimension["indicators"]]
+    assert lines
+    for line in lines:
+        assert (
+            f"<td>{line['code']}</td><td>{line['name']}</td><td>{line['score']}</td><td>{line['contribution']}</td>"
+            in page
+        )
 
 
 def test_the_admin_asks_for_a_reason_before_closing_with_ratings_missing(client, company) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals.models import Appraisal, IndicatorScore, Rating, SpotCheck
+from appraisals.models import Appraisal, Rating, SpotCheck
 from appraisals.services.cycles import cycle_close, cycle_open
 from tests.appraisals.factories import AppraisalCycleFactory, SpotCheckFactory, rating_fill, small_template
 from tests.clients.factories import AssignmentFactory, ClientFactory, FeedbackFactory, InteractionFactory
@@ -170,8 +170,12 @@ def test_worked_example_total_band_and_explanation(example) -> None:
     later.refresh_from_db()
     assert later.applied_to is None
 
-    # The indicator scores are frozen as rows too.
-    frozen = {s.indicator.code: (s.score, s.contribution) for s in IndicatorScore.objects.filter(appraisal=appraisal)}
+    # Each indicator's score and contribution is frozen in its line of the explanation, and they add up.
+    frozen = {
+        line["code"]: (D(line["score"]), D(line["contribution"]))
+        for dimension in Appraisal.objects.get(pk=appraisal.pk).explanation["dimensions"]
+        for line in dimension["indicators"]
+    }
     assert frozen["A1"] == (D("67.27"), D("5.05"))
     assert sum(contribution for _, contribution in frozen.values()) == D("72.68")
 

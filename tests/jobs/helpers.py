@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from appraisals.models import Appraisal, AppraisalCycle, IndicatorScore, Rating
+from appraisals.models import Appraisal, AppraisalCycle, Indicator, MeasuredValue, Rating
 from appraisals.services.cycles import cycle_close, cycle_open
 from tests.appraisals.factories import AppraisalCycleFactory, rating_fill, small_template
 from tests.managers.factories import AccountManagerFactory, DepartmentFactory
@@ -38,9 +38,10 @@ def scores_of(cycle: AppraisalCycle) -> dict[str, object]:
         for a in Appraisal.objects.filter(cycle=cycle)
     }
     indicator_scores = sorted(
-        IndicatorScore.objects.filter(appraisal__cycle=cycle).values_list(
-            "appraisal__manager_id", "indicator__code", "score", "contribution"
-        )
+        (manager_id, line["code"], line["score"], line["contribution"])
+        for manager_id, (*_scores, explanation) in appraisals.items()
+        for dimension in explanation.get("dimensions", [])
+        for line in dimension["indicators"]
     )
     return {"appraisals": appraisals, "indicator_scores": indicator_scores}
 
@@ -57,3 +58,16 @@ def scores_of_an_uninterrupted_close(cycle: AppraisalCycle) -> dict[str, object]
         total not in (None, Decimal("0")) for *_scores, total, _band, _expl in expected["appraisals"].values()
     )
     return expected
+
+
+def assert_written_once(cycle: AppraisalCycle) -> None:
+    """A closed cycle holds each figure once: one measured value per appraisal and measured indicator, and one line
+    per indicator of the template in each appraisal's explanation."""
+    appraisals = list(Appraisal.objects.filter(cycle=cycle))
+    indicators = cycle.template.indicators.count()
+    measured = cycle.template.indicators.filter(kind=Indicator.Kind.MEASURED).count()
+    assert appraisals
+    assert MeasuredValue.objects.filter(appraisal__cycle=cycle).count() == len(appraisals) * measured
+    for appraisal in appraisals:
+        lines = [line for dimension in appraisal.explanation["dimensions"] for line in dimension["indicators"]]
+        assert len(lines) == indicators == len({line["code"] for line in lines})
