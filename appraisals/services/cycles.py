@@ -38,7 +38,7 @@ from appraisals.models import (
     Template,
 )
 from appraisals.services.measures import measured_values_store
-from appraisals.services.scoring import RatingSummary, Tally, appraisal_score
+from appraisals.services.scoring import RatingSummary, Tally, appraisal_score, scoring_plan
 from appraisals.services.templates import template_assert_changeable, template_validate
 from managers.models import AccountManager
 from managers.selectors import managers_with_grade
@@ -314,6 +314,7 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
             checks[check.manager_id].append(check)
 
         now = timezone.now()
+        plan = scoring_plan(template=template, indicators=indicators)
         attached: list[SpotCheck] = []
         for appraisal in appraisals:
             result = appraisal_score(
@@ -322,6 +323,7 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
                 ratings=summaries.get(appraisal.pk) or RatingSummary(),
                 measured=measured.get(appraisal.pk, {}),
                 spot_checks=checks.get(appraisal.manager_id, []),
+                plan=plan,
             )
             appraisal.performance_score = result.dimension_scores["performance"]
             appraisal.behaviour_score = result.dimension_scores["behaviour"]

@@ -31,6 +31,15 @@ def test_postgres_url_becomes_a_postgres_database() -> None:
     config = database_from_url("postgres://app:secret@db.internal:6543/appraisal", base_dir=BASE)
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["USER"], config["HOST"], config["PORT"]) == ("appraisal", "app", "db.internal", 6543)
+    assert config["OPTIONS"]["options"] == "-c jit=off"  # JIT compiled longer than the close's queries ran
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT setting")
+@pytest.mark.django_db
+def test_the_application_s_postgres_connections_run_without_jit() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_sqlite_url_is_relative_to_the_project_and_takes_write_locks_early() -> None:
