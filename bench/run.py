@@ -398,7 +398,9 @@ def cycle_close_for_pages(cycle_id: int) -> None:
 RESET_SQL = [
     "UPDATE appraisals_spotcheck SET applied_to_id = NULL"
     " WHERE applied_to_id IN (SELECT id FROM appraisals_appraisal WHERE cycle_id = %(cycle)s)",
-    "DELETE FROM appraisals_indicatorscore WHERE appraisal_id IN"
+    "DELETE FROM appraisals_historicalrecommendation WHERE appraisal_id IN"
+    " (SELECT id FROM appraisals_appraisal WHERE cycle_id = %(cycle)s)",
+    "DELETE FROM appraisals_recommendation WHERE appraisal_id IN"
     " (SELECT id FROM appraisals_appraisal WHERE cycle_id = %(cycle)s)",
     "DELETE FROM appraisals_measuredvalue WHERE appraisal_id IN"
     " (SELECT id FROM appraisals_appraisal WHERE cycle_id = %(cycle)s)",

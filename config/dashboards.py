@@ -131,6 +131,7 @@ def scores_of(*, cycle: AppraisalCycle | None, managers: QuerySet[AccountManager
     return list(
         Appraisal.objects.filter(cycle=cycle, finalised_at__isnull=False, manager__in=managers.values("pk"))
         .select_related("manager__user", "grade")
+        .defer("explanation")  # read only on the appraisal's own page
         .order_by(F("total_score").desc(nulls_last=True), "manager__employee_no")
     )
 

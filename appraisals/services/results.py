@@ -299,6 +299,7 @@ def appraisal_history(*, manager: AccountManager) -> list[HistoryRow]:
     appraisals = list(
         Appraisal.objects.filter(manager=manager, finalised_at__isnull=False, cycle__state=AppraisalCycle.State.CLOSED)
         .select_related("cycle", "grade", "appeal")
+        .defer("explanation")  # read only on the appraisal's own page
         .order_by("cycle__period_end", "cycle_id")
     )
     rows: list[HistoryRow] = []

@@ -38,6 +38,7 @@ def cycle_results_ranking(*, cycle: AppraisalCycle) -> QuerySet[Appraisal]:
     return (
         Appraisal.objects.filter(cycle=cycle)
         .select_related("manager__user", "manager__department", "grade")
+        .defer("explanation")  # about 12 KB of JSON each, read only on the appraisal's own page
         .order_by(F("total_score").desc(nulls_last=True), "manager__employee_no")
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appraisals.services.cycles import cycle_close, cycle_open
@@ -55,6 +57,17 @@ def test_the_ranking_filters_by_grade_and_department_in_a_fixed_number_of_querie
     assert rows and all(row.manager.department_id == sales.pk for row in rows)
     totals = [row.total_score for row in response.context["rows"]]
     assert totals == sorted(totals, reverse=True)
+
+
+def test_the_ranking_does_not_read_the_explanations(client) -> None:
+    """Each explanation is about 12 KB of JSON at company size; the ranking shows none of it."""
+    cycle = _closed_cycle(3)
+    client.force_login(hr_user())
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"cycle": cycle.pk})
+    assert response.status_code == 200 and len(response.context["rows"]) == 3
+    assert not [q["sql"] for q in queries.captured_queries if '"appraisals_appraisal"."explanation"' in q["sql"]]
+    assert all(row.explanation for row in response.context["rows"])  # still there when asked for
 
 
 def test_the_ranking_is_paginated_and_the_page_links_keep_the_filters(client, monkeypatch) -> None:
