@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -68,47 +67,33 @@ class PayPeriodAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Generate pay statements (in the background)"))
     def generate_statements(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> None:
+        from config.admin_jobs import queued_jobs_report
         from config.jobs import enqueue
         from incentives.tasks import pay_statements_generate_task
 
-        # Queued after commit (config.jobs.enqueue); with the broker down, saved to be sent when it is back.
-        periods = {p.code: p.pk for p in queryset}
-        outcomes = [(code, enqueue(pay_statements_generate_task, pk)) for code, pk in periods.items()]
-        later = [code for code, outcome in outcomes if outcome.later]
-        queued = [(code, outcome) for code, outcome in outcomes if not outcome.later]
-        if later:
-            self.message_user(
-                request,
+        # Queued after commit (config.jobs.enqueue); with the broker down, saved to be sent when it is back. Each
+        # period's job has a progress page that links to its statements when done.
+        statements = reverse("admin:incentives_paystatement_changelist")
+        queued_jobs_report(
+            self,
+            request,
+            (
+                (
+                    period.code,
+                    enqueue(pay_statements_generate_task, period.pk),
+                    f"{statements}?{urlencode({'period__id__exact': period.pk})}",
+                )
+                for period in queryset
+            ),
+            started=_("Generation queued; follow its progress:"),
+            later=lambda periods: (
                 _(
                     "The job queue cannot be reached right now: generation for %(periods)s is saved and will run "
                     "later, when it is back (see job runs)."
                 )
-                % {"periods": ", ".join(later)},
-                messages.WARNING,
-            )
-        if queued:
-            statements = reverse("admin:incentives_paystatement_changelist")
-            # Each period's job has a progress page that links to its statements when done.
-            links = format_html_join(
-                ", ",
-                '<a href="{}?{}">{}</a>',
-                (
-                    (
-                        reverse("job_progress", args=[outcome.task_id]),
-                        urlencode({"next": f"{statements}?{urlencode({'period__id__exact': periods[code]})}"}),
-                        code,
-                    )
-                    for code, outcome in queued
-                ),
-            )
-            self.message_user(
-                request,
-                format_html(
-                    "{} {}",
-                    _("Generation queued; follow its progress:"),
-                    links,
-                ),
-            )
+                % {"periods": periods}
+            ),
+        )
 
     @admin.action(description=_("Approve the period and all its statements"))
     def approve_period(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> None:

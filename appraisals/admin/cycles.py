@@ -6,15 +6,17 @@ Every write goes through the services; a used template and a closed cycle are re
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from appraisals.models import (
@@ -27,7 +29,7 @@ from appraisals.models import (
     Template,
 )
 from appraisals.services.cycles import (
-    cycle_close,
+    cycle_close_check,
     cycle_missing_ratings,
     cycle_missing_summary,
     cycle_open,
@@ -35,6 +37,9 @@ from appraisals.services.cycles import (
 )
 from appraisals.services.measures import measured_values_compute
 from appraisals.services.templates import template_is_used, template_validate
+from appraisals.tasks_cycles import cycle_close_task
+from config.admin_jobs import queued_jobs_report
+from config.jobs import enqueue
 from config.refusals import refusal_text
 
 
@@ -288,19 +293,41 @@ class AppraisalCycleAdmin(SimpleHistoryAdmin):
                     },
                 )
             reason = form.cleaned_data["reason"]
-        closed = 0
+        # Closing 2,000 appraisals takes seconds: the close runs in the background (the job appraisals.cycle_close,
+        # under the cycle's lock) and HR follows it on its progress page, which links on to the results. What the
+        # close would refuse is said now, not on the progress page.
+        closable = []
         for cycle in cycles:
+            if cycle.is_closed:
+                self.message_user(request, _("%(cycle)s is already closed.") % {"cycle": cycle}, messages.INFO)
+                continue
             try:
-                cycle_close(cycle=cycle, by=request.user, reason=reason)
-                closed += 1
+                cycle_close_check(cycle=cycle, reason=reason)
             except ValidationError as exc:
                 self.message_user(request, refusal_text(exc, cycle), messages.ERROR)
-        if closed:
-            self.message_user(
-                request,
-                ngettext("%(count)s cycle closed.", "%(count)s cycles closed.", closed) % {"count": closed},
-                messages.SUCCESS,
-            )
+            else:
+                closable.append(cycle)
+        results = reverse("appraisals:cycle_results")
+        queued_jobs_report(
+            self,
+            request,
+            (
+                (
+                    str(cycle),
+                    enqueue(cycle_close_task, cycle.pk, request.user.pk, reason),
+                    f"{results}?{urlencode({'cycle': cycle.pk})}",
+                )
+                for cycle in closable
+            ),
+            started=_("Closing queued; follow its progress:"),
+            later=lambda names: (
+                _(
+                    "The job queue cannot be reached right now: closing %(cycles)s is saved and will run later, "
+                    "when it is back (see job runs)."
+                )
+                % {"cycles": names}
+            ),
+        )
         return None
 
     @admin.action(description=_("Compute measured values now"))

@@ -271,6 +271,27 @@ def _rating_summaries(cycle: AppraisalCycle) -> dict[int, RatingSummary]:
     return summaries
 
 
+def cycle_close_check(*, cycle: AppraisalCycle, reason: str = "") -> int:
+    """Refuse (ValidationError) what cycle_close would refuse for this cycle and reason: a cycle neither open nor in
+    review, or ratings missing without a reason. Returns how many ratings are missing. A closed cycle passes:
+    closing it again changes nothing. Also asked before a close is queued, so HR hears of a refusal at once."""
+    if cycle.is_closed:
+        return 0
+    if cycle.state not in (State.OPEN, State.REVIEW):
+        raise ValidationError(
+            _("The cycle %(cycle)s is %(state)s: only an open cycle or one in review can be closed.")
+            % {"cycle": cycle, "state": cycle.get_state_display()}
+        )
+    missing = cycle_missing_ratings(cycle=cycle).count()
+    if missing and not (reason or "").strip():
+        raise ValidationError(
+            _("%(count)s rating(s) are still missing: give a reason to close the cycle without them.")
+            % {"count": missing},
+            code="ratings_missing",
+        )
+    return missing
+
+
 @transaction.atomic
 def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, reason: str = "") -> AppraisalCycle:
     """Close the cycle: compute every measured value, indicator, dimension and total score, the band and the
@@ -282,19 +303,8 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
     cycle = _lock(cycle)
     if cycle.is_closed:
         return cycle
-    if cycle.state not in (State.OPEN, State.REVIEW):
-        raise ValidationError(
-            _("The cycle %(cycle)s is %(state)s: only an open cycle or one in review can be closed.")
-            % {"cycle": cycle, "state": cycle.get_state_display()}
-        )
     reason = (reason or "").strip()
-    missing = cycle_missing_ratings(cycle=cycle).count()
-    if missing and not reason:
-        raise ValidationError(
-            _("%(count)s rating(s) are still missing: give a reason to close the cycle without them.")
-            % {"count": missing},
-            code="ratings_missing",
-        )
+    missing = cycle_close_check(cycle=cycle, reason=reason)
 
     with _closing(cycle.pk):
         measured: dict[int, dict[int, MeasuredValue]] = defaultdict(dict)

@@ -20,6 +20,8 @@ from appraisals.services.cycles import (
     cycle_to_review,
 )
 from appraisals.tasks_cycles import DEADLINE_REASON, cycles_due_task
+from config.celery import app as celery_app
+from config.models import JobRun
 from tests.appraisals.factories import AppraisalCycleFactory, hr_user, rating_fill, small_template
 from tests.managers.factories import AccountManagerFactory, DepartmentFactory
 
@@ -208,7 +210,9 @@ def test_the_admin_shows_each_indicator_score_of_a_closed_appraisal(client, clos
         )
 
 
-def test_the_admin_asks_for_a_reason_before_closing_with_ratings_missing(client, company) -> None:
+def test_the_admin_asks_for_a_reason_before_closing_with_ratings_missing(
+    client, company, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
     client.force_login(hr_user())
     cycle = AppraisalCycleFactory(template=small_template())
     cycle_open(cycle=cycle)
@@ -223,10 +227,30 @@ def test_the_admin_asks_for_a_reason_before_closing_with_ratings_missing(client,
     assert "Reason for closing with ratings missing" in response.content.decode()
     cycle.refresh_from_db()
     assert cycle.state == "open"
-    response = client.post(url, {**data, "confirm_close": "1", "reason": "Deadline passed"})
-    assert response.status_code == 302
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the worker runs the queued close in-process
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {**data, "confirm_close": "1", "reason": "Deadline passed"}, follow=True)
+    page = response.content.decode()
+    assert "Closing queued; follow its progress:" in page
+    run = JobRun.objects.get(name="appraisals.cycle_close")
+    assert reverse("job_progress", args=[run.task_id]) in page  # the progress page links on to the results
+    assert run.status == JobRun.Status.SUCCEEDED and run.result == f"cycle {cycle.pk} closed"
     cycle.refresh_from_db()
     assert cycle.state == "closed" and cycle.close_reason == "Deadline passed"
+
+
+def test_the_admin_refuses_at_once_to_queue_a_close_the_service_would_refuse(client, company, closed_appraisal) -> None:
+    client.force_login(hr_user())
+    draft = AppraisalCycleFactory(template=small_template())
+    closed = closed_appraisal.cycle
+    url = reverse("admin:appraisals_appraisalcycle_changelist")
+    response = client.post(url, {"action": "close_cycles", "_selected_action": [draft.pk, closed.pk]}, follow=True)
+    page = response.content.decode()
+    assert "only an open cycle or one in review can be closed" in page
+    assert f"{closed} is already closed." in page
+    assert not JobRun.objects.filter(name="appraisals.cycle_close").exists()  # nothing queued
+    draft.refresh_from_db()
+    assert draft.state == "draft"
 
 
 def test_the_admin_opens_a_cycle_and_reports_a_refusal(client, company) -> None:

@@ -12,6 +12,7 @@ import pytest
 from appraisals.models import AppraisalCycle, Recommendation
 from appraisals.services.surveys import survey_token
 from clients.models import Interaction
+from config.celery import app as celery_app
 from tests.appraisals.factories import AppraisalCycleFactory as DraftCycleFactory
 from tests.appraisals.factories import hr_user, small_template
 from tests.appraisals.factories_ratings import AppraisalCycleFactory as OpenCycleFactory
@@ -98,7 +99,7 @@ def _run_admin_action(page, changelist: str, pk: int, action: str) -> None:
 
 
 @LANGUAGES
-def test_hr_opens_and_closes_a_cycle_and_approves_a_promotion(page_for, language: str) -> None:
+def test_hr_opens_and_closes_a_cycle_and_approves_a_promotion(page_for, language: str, monkeypatch) -> None:
     hr = hr_user()
     AccountManagerFactory(grade="second")
     today = dt.date.today()
@@ -123,6 +124,7 @@ def test_hr_opens_and_closes_a_cycle_and_approves_a_promotion(page_for, language
     cycle.refresh_from_db()
     assert cycle.state == AppraisalCycle.State.OPEN
 
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the worker runs the queued close in-process
     _run_admin_action(page, "appraisals/appraisalcycle", cycle.pk, "close_cycles")
     # Nobody rated: the admin asks why the cycle is closed with ratings missing.
     page.fill("textarea[name=reason]", "Test of the close with missing ratings.")
@@ -130,6 +132,13 @@ def test_hr_opens_and_closes_a_cycle_and_approves_a_promotion(page_for, language
     cycle.refresh_from_db()
     assert cycle.state == AppraisalCycle.State.CLOSED
     assert cycle.appraisals.filter(total_score__isnull=False).exists()
+    # The close ran as a job; its progress page says it is done and links on to the cycle's results.
+    page.locator(".messagelist a").first.click()
+    page.wait_for_load_state()
+    assert page.locator(".job-progress .text-success").is_visible()
+    page.locator(".job-progress a.btn-primary").click()
+    page.wait_for_load_state()
+    assert f"cycle={cycle.pk}" in page.url and page.locator("table tbody tr").count() >= 1
 
     _run_admin_action(page, "appraisals/recommendation", recommendation.pk, "approve")
     submit(page, "form input[type=submit].default")
