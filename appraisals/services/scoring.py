@@ -152,9 +152,9 @@ def _average(total: int, count: int) -> tuple[Decimal, str, str]:
 def _shares(weights: tuple[int, ...]) -> tuple[tuple[Decimal, str], ...]:
     """Each rating rater type's share of the indicator: its template weight renormalised over the types that rated
     (equal shares when those weights are all 0), with the share in % as the explanation writes it."""
-    weight_sum = sum(Decimal(weight) for weight in weights)
     if not weights:
         return ()
+    weight_sum = sum(Decimal(weight) for weight in weights)
     if weight_sum == 0:
         shares = [Decimal(1) / Decimal(len(weights))] * len(weights)
     else:
@@ -236,6 +236,7 @@ class ScoringPlan:
 
 
 def scoring_plan(*, template: Template, indicators: Iterable[Indicator]) -> ScoringPlan:
+    """The plan of the template's indicators (its dimensions in order, the indicators by order then pk)."""
     by_dimension: dict[str, list[Indicator]] = defaultdict(list)
     for indicator in indicators:
         by_dimension[indicator.dimension].append(indicator)
