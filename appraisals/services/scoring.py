@@ -61,16 +61,6 @@ def rating_counts(rating: Rating) -> bool:
 
 
 @dataclass
-class IndicatorResult:
-    """One indicator's score, its contribution to the total, and how it was computed (the explanation entry)."""
-
-    indicator: Indicator
-    score: Decimal
-    contribution: Decimal
-    detail: dict
-
-
-@dataclass
 class AppraisalResult:
     """Everything cycle_close writes for one appraisal."""
 
@@ -78,8 +68,7 @@ class AppraisalResult:
     spot_check_effect: Decimal
     total: Decimal
     band: str
-    explanation: dict
-    indicators: list[IndicatorResult] = field(default_factory=list)
+    explanation: dict  # each indicator's score and contribution are its line here
 
 
 class Tally(NamedTuple):
@@ -276,7 +265,6 @@ def appraisal_score(
         plan = scoring_plan(template=template, indicators=indicators)
     weights = plan.weights
 
-    results: list[IndicatorResult] = []
     dimensions: list[dict] = []
     dimension_scores: dict[str, Decimal] = {}
     contributions_sum = ZERO
@@ -316,7 +304,6 @@ def appraisal_score(
             line["score"] = s2(score)
             line["contribution"] = s2(contribution)
             lines.append(line)
-            results.append(IndicatorResult(indicator=indicator, score=score, contribution=contribution, detail=line))
             dimension_raw += score * indicator.weight / HUNDRED
             dimension_contribution += contribution
         dimension_score = q2(dimension_raw)
@@ -370,5 +357,4 @@ def appraisal_score(
         total=q2(total),
         band=band,
         explanation=explanation,
-        indicators=results,
     )
