@@ -459,7 +459,7 @@ def hr_dashboard(*, today: dt.date | None = None) -> HrDashboard:
         effect=Coalesce(Sum("score_effect"), Value(Decimal("0"))),
     )
     pareto, pareto_run = pareto_chart()
-    tier_counts = dict(Client.objects.order_by().values_list("tier").annotate(n=Count("pk")))
+    tier_counts = dict(Client.objects.order_by().values_list("tier").annotate(n=Count("*")))
     return HrDashboard(
         progress=progress,
         progress_chart=progress_chart,

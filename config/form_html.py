@@ -1,0 +1,121 @@
+"""Rendered form HTML remembered per process, under a key made of everything that HTML depends on.
+
+crispy-forms renders each field through several templates, and Django renders each <option> of a select through a
+template of its own: on the pages measured in issue 9 that was most of the Python time (9 ms of the client list's
+filter, about 25 ms of the client page's three forms). The HTML of a field is a pure function of the form's class,
+the language, the field's name, label, help text and flags, its widget's attributes and choices, the value shown and
+the errors. This module computes that key (cheap) and renders only when it has not seen the key in this process.
+
+Safe by construction: nothing is invalidated because nothing goes stale. A new value, new choices (a ModelChoice
+queryset is read for the key on every request), another language or an error is another key. Per-request data never
+enters the stored HTML: the CSRF token is outside the fields (forms rendered here must not render their own <form>
+tag), and the forms' helpers are set the same way for every instance of their class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from crispy_forms.utils import render_crispy_form
+from django import forms
+from django.core.exceptions import ImproperlyConfigured
+from django.forms.boundfield import BoundField
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+# Each entry is one field's or one form's HTML (a few KB); the distinct keys in use are few (forms × languages ×
+# choice lists × values typed into filters). When full, the store starts again rather than tracking recency.
+MAX_ENTRIES = 1024
+
+_html: dict[Hashable, str] = {}
+
+
+def _remembered(key: Hashable, render: Callable[[], str]) -> SafeString:
+    html = _html.get(key)
+    if html is None:
+        html = str(render())
+        if len(_html) >= MAX_ENTRIES:
+            _html.clear()
+        _html[key] = html
+    return mark_safe(html)  # noqa: S308 - HTML that crispy-forms rendered, escaped there
+
+
+def _widget_key(widget: forms.Widget) -> tuple:
+    choices = getattr(widget, "choices", None)
+    if choices is not None:
+        # A ModelChoiceIterator queries each time it is iterated: read it once, and let the rendering (on a miss)
+        # use the same list, so a page does the same queries whether or not its HTML was remembered.
+        # Not list(): it asks the iterator's __len__ first, which for a ModelChoiceIterator is a COUNT query.
+        choices = [*iter(choices)]
+        widget.choices = choices
+        choices = tuple((str(value), str(label)) for value, label in choices)
+    return (
+        type(widget),
+        tuple(sorted((name, str(value)) for name, value in widget.attrs.items())),
+        choices,
+        getattr(widget, "input_type", None),
+        getattr(widget, "format", None),
+        getattr(widget, "allow_multiple_selected", None),
+        tuple(_widget_key(sub) for sub in getattr(widget, "widgets", ())),
+    )
+
+
+def _form_key(form: forms.BaseForm) -> tuple:
+    """What a field's HTML takes from its form. Not the form's class: django-filter makes a new one per request."""
+    helper = getattr(form, "helper", None)
+    return (
+        type(form).__qualname__,
+        type(form.renderer),
+        form.use_required_attribute,
+        form.label_suffix,
+        getattr(form, "required_css_class", ""),
+        getattr(form, "error_css_class", ""),
+        None if helper is None else repr(sorted(helper.get_attributes().items())),
+    )
+
+
+def field_key(bound_field: BoundField) -> tuple:
+    """Everything a field's HTML depends on."""
+    field, form = bound_field.field, bound_field.form
+    return (
+        _form_key(form),
+        get_language(),
+        bound_field.html_name,
+        bound_field.auto_id,
+        str(bound_field.label),
+        str(field.help_text),
+        field.required,
+        field.disabled,
+        field.show_hidden_initial,
+        form.is_bound,
+        repr(bound_field.value()),
+        tuple(str(error) for error in bound_field.errors),
+        _widget_key(field.widget),
+    )
+
+
+def crispy_field_html(bound_field: BoundField) -> SafeString:
+    """What `{{ field|as_crispy_field }}` renders."""
+    return _remembered(("field", field_key(bound_field)), lambda: as_crispy_field(bound_field))
+
+
+def crispy_form_html(form: forms.BaseForm) -> SafeString:
+    """What `{% crispy form %}` renders, for a form whose helper leaves the <form> tag (and the CSRF token in it)
+    to the template."""
+    helper = getattr(form, "helper", None)
+    if helper is None or helper.form_tag:
+        raise ImproperlyConfigured(
+            f"{type(form).__name__}: only a form whose helper has form_tag = False can be remembered; the <form> "
+            "tag carries a CSRF token of its own request."
+        )
+    if helper.layout is not None:
+        raise ImproperlyConfigured(f"{type(form).__name__}: a crispy layout is not part of the remembered key.")
+    key = ("form", _form_key(form), get_language(), tuple(str(e) for e in form.non_field_errors()))
+    key += tuple(field_key(bound_field) for bound_field in form)
+    return _remembered(key, lambda: render_crispy_form(form))
+
+
+def forget_all() -> None:
+    """Empty this process's store (tests)."""
+    _html.clear()
