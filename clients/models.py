@@ -35,12 +35,31 @@ class Client(models.Model):
     tier = models.CharField(_("tier"), max_length=10, choices=ClientTier.choices, default=ClientTier.ORDINARY)
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The manager of the client's open assignment, kept by the database itself (triggers in migration 0005, on
+    # PostgreSQL and SQLite): whatever writes an assignment — the services, the admin, an import, a bulk COPY — the
+    # database sets this column, and it recomputes it on every write of the client row, so a stale value saved from
+    # an old instance never sticks. It exists for the indexes below: "my clients" of a line of managers is an index
+    # range per manager instead of a join through 100,000 assignments. Never set it; read it.
+    current_manager = models.ForeignKey(
+        AccountManager,
+        verbose_name=_("current account manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="current_clients",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["name"]
-        indexes = [models.Index(fields=["tier", "status"])]
+        indexes = [
+            models.Index(fields=["tier", "status"]),
+            models.Index(fields=["current_manager", "name"], name="client_current_manager_name"),
+            models.Index(fields=["current_manager", "industry"], name="client_current_manager_ind"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import CharField, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
@@ -38,14 +39,13 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
 
 
 def _current_manager_name() -> Subquery:
-    """The display name of the client's current manager, as User.get_full_name() would give it."""
-    full_name = NullIf(
-        Trim(Concat("manager__user__first_name", Value(" "), "manager__user__last_name", output_field=CharField())),
-        Value(""),
-    )
+    """The display name of the client's current manager, as User.get_full_name() would give it. A subquery, so that
+    the database computes it for the rows of the page only, after sorting and slicing."""
+    full_name = NullIf(Trim(Concat("first_name", Value(" "), "last_name", output_field=CharField())), Value(""))
     return Subquery(
-        Assignment.objects.filter(client=OuterRef("pk"), end__isnull=True)
-        .annotate(display=Coalesce(full_name, "manager__user__username", output_field=CharField()))
+        get_user_model()
+        .objects.filter(account_manager=OuterRef("current_manager_id"))
+        .annotate(display=Coalesce(full_name, "username", output_field=CharField()))
         .values("display")[:1],
         output_field=CharField(),
     )

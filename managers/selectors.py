@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -23,6 +24,26 @@ def manager_line(manager: AccountManager) -> QuerySet[AccountManager]:
         condition |= Q(**{path: manager.pk})
         path += "__supervisor"
     return AccountManager.objects.filter(condition)
+
+
+def manager_line_ids(manager: AccountManager) -> list[int]:
+    """The ids of manager_line(manager), read down the supervisor index (one query, a few rows per level) instead
+    of joining every manager to its supervisors four deep."""
+    table = connection.ops.quote_name(AccountManager._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE line(id, depth) AS (
+                SELECT CAST(%s AS BIGINT), 0
+                UNION ALL
+                SELECT m.id, line.depth + 1 FROM {table} m JOIN line ON m.supervisor_id = line.id
+                WHERE line.depth < %s
+            )
+            SELECT id FROM line
+            """,
+            [manager.pk, MAX_LINE_DEPTH],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def manager_for_user(user: AbstractBaseUser | AnonymousUser) -> AccountManager | None:

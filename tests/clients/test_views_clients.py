@@ -182,9 +182,10 @@ def test_the_list_makes_the_same_number_of_queries_whatever_the_rows(client, lin
         InteractionFactory(client=row, manager=line["first"], date=TODAY - dt.timedelta(days=n))
         BusinessRecordFactory(client=row, month=dt.date(TODAY.year, 1, 1))
     client.force_login(line["senior"].user)
-    # session, user, the user's groups (role), the user's manager row, the industries of the filter,
-    # the count of the page, the page's rows (manager, last interaction and volume are subqueries)
-    with django_assert_num_queries(7):
+    # session, user, the user's groups (role), the user's manager row, the ids of their line (twice: for the filter's
+    # industries, then for the list), the industries of the filter, the count of the page, the page's rows
+    # (manager, last interaction and volume are subqueries)
+    with django_assert_num_queries(9):
         response = client.get(reverse("clients:list"))
     assert len(listed(response)) == min(count + 1, 25)
 
@@ -227,9 +228,9 @@ def test_the_client_page_makes_the_same_number_of_queries_whatever_the_rows(
     for month in range(1, 13):
         BusinessRecordFactory(client=row, month=dt.date(TODAY.year - 1, month, 1))
     client.force_login(line["first"].user)
-    # session, user, groups (role), the user's manager row (their line), the client, contacts, assignments,
-    # business records, interactions, feedback, reports
-    with django_assert_num_queries(11):
+    # session, user, groups (role), the user's manager row, the ids of their line, the client, contacts,
+    # assignments, business records, interactions, feedback, reports
+    with django_assert_num_queries(12):
         response = client.get(reverse("clients:detail", args=[row.pk]))
     assert len(response.context["page"].interactions) == count
 
