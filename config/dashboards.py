@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from appraisals.models import Appeal, Appraisal, AppraisalCycle, RaterType, Rating, Recommendation, SpotCheck
 from appraisals.services.ratings import ratings_pending_for
 from appraisals.services.results import appraisal_history
-from clients.models import Assignment, Client, Interaction, TieringRun
+from clients.models import Client, Interaction, TieringRun
 from config import permissions
 from incentives.models import PayStatement
 from managers.models import AccountManager, Assistant, AssistantKpi, ClientTier, Department, Grade, Target
@@ -100,13 +100,15 @@ def _quarter_start(today: dt.date) -> dt.date:
 # --- pieces shared by several dashboards -----------------------------------------------------------------------------
 
 
+def _ids(managers: QuerySet[AccountManager] | list[int]) -> QuerySet | list[int]:
+    """Managers as a filter value: a list of ids as it is, a queryset as a subquery of its ids."""
+    return managers if isinstance(managers, list) else managers.values("pk")
+
+
 def clients_by_tier(managers: QuerySet[AccountManager] | list[int]) -> Chart:
     """The clients currently assigned to these managers, counted by tier (one query)."""
     counts = dict(
-        Client.objects.filter(assignments__end__isnull=True, assignments__manager__in=managers)
-        .order_by()
-        .values_list("tier")
-        .annotate(n=Count("pk", distinct=True))
+        Client.objects.filter(current_manager__in=_ids(managers)).order_by().values_list("tier").annotate(n=Count("*"))
     )
     return Chart(
         kind="bar",
@@ -124,12 +126,12 @@ def latest_closed_cycle() -> AppraisalCycle | None:
     )
 
 
-def scores_of(*, cycle: AppraisalCycle | None, managers: QuerySet[AccountManager]) -> list[Appraisal]:
+def scores_of(*, cycle: AppraisalCycle | None, managers: QuerySet[AccountManager] | list[int]) -> list[Appraisal]:
     """The final appraisals of these managers in the cycle, best first (one query; none without a cycle)."""
     if cycle is None:
         return []
     return list(
-        Appraisal.objects.filter(cycle=cycle, finalised_at__isnull=False, manager__in=managers.values("pk"))
+        Appraisal.objects.filter(cycle=cycle, finalised_at__isnull=False, manager__in=_ids(managers))
         .select_related("manager__user", "grade")
         .defer("explanation")  # read only on the appraisal's own page
         .order_by(F("total_score").desc(nulls_last=True), "manager__employee_no")
@@ -151,7 +153,7 @@ def scores_chart(appraisals: list[Appraisal]) -> Chart:
     )
 
 
-def behind_on_contact(managers: QuerySet[AccountManager], *, today: dt.date) -> list[AccountManager]:
+def behind_on_contact(managers: QuerySet[AccountManager] | list[int], *, today: dt.date) -> list[AccountManager]:
     """Managers with clients not contacted for CONTACT_DAYS days, then those with the fewest interactions this month.
 
     Each manager carries ``clients`` (currently assigned), ``stale_clients`` (of those, none contacted by anyone in
@@ -159,23 +161,23 @@ def behind_on_contact(managers: QuerySet[AccountManager], *, today: dt.date) -> 
     """
     cutoff = today - dt.timedelta(days=CONTACT_DAYS)
     month_start, next_month = _month_bounds(today)
-    open_assignments = Assignment.objects.filter(manager=OuterRef("pk"), end__isnull=True).order_by()
-    recent = Interaction.objects.filter(client=OuterRef("client"), date__gt=cutoff)
+    current_clients = Client.objects.filter(current_manager=OuterRef("pk")).order_by()
+    recent = Interaction.objects.filter(client=OuterRef("pk"), date__gt=cutoff)
 
-    def count_of(queryset: QuerySet) -> Coalesce:
-        counted = queryset.values("manager").annotate(n=Count("pk")).values("n")
+    def count_of(queryset: QuerySet, by: str) -> Coalesce:
+        counted = queryset.values(by).annotate(n=Count("*")).values("n")
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
     this_month = Interaction.objects.filter(
         manager=OuterRef("pk"), date__gte=month_start, date__lt=next_month
     ).order_by()
     return list(
-        AccountManager.objects.filter(pk__in=managers.values("pk"), status=AccountManager.Status.ACTIVE)
+        AccountManager.objects.filter(pk__in=_ids(managers), status=AccountManager.Status.ACTIVE)
         .select_related("user")
         .annotate(
-            clients=count_of(open_assignments),
-            stale_clients=count_of(open_assignments.filter(~Exists(recent))),
-            month_interactions=count_of(this_month),
+            clients=count_of(current_clients, "current_manager"),
+            stale_clients=count_of(current_clients.filter(~Exists(recent)), "current_manager"),
+            month_interactions=count_of(this_month, "manager"),
         )
         .order_by("-stale_clients", "month_interactions", "employee_no")[:LIST_ROWS]
     )
@@ -274,13 +276,13 @@ def manager_dashboard(*, user: AbstractBaseUser, today: dt.date | None = None) -
         is_supervisor=manager.subordinate_count > 0,
     )
     if dashboard.is_supervisor:
-        from managers.selectors import manager_line
+        from managers.selectors import manager_line_ids
 
-        line = manager_line(manager)
+        line = manager_line_ids(manager)
         dashboard.line_cycle = latest_closed_cycle()
         dashboard.line_scores = scores_of(cycle=dashboard.line_cycle, managers=line)
         dashboard.line_chart = scores_chart(dashboard.line_scores)
-        dashboard.behind = behind_on_contact(line.exclude(pk=manager.pk), today=today)
+        dashboard.behind = behind_on_contact([pk for pk in line if pk != manager.pk], today=today)
     return dashboard
 
 

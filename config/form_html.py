@@ -51,7 +51,11 @@ def _widget_key(widget: forms.Widget) -> tuple:
         widget.choices = choices
         choices = tuple((str(value), str(label)) for value, label in choices)
     return (
-        type(widget),
+        # Not the class itself: django-filter makes a new widget class per request for its CSV fields (ordering).
+        type(widget).__module__,
+        type(widget).__qualname__,
+        getattr(widget, "template_name", None),
+        widget.is_localized,
         tuple(sorted((name, str(value)) for name, value in widget.attrs.items())),
         choices,
         getattr(widget, "input_type", None),
