@@ -3,8 +3,9 @@
 The column is written only by triggers, on PostgreSQL and on SQLite alike:
 - a write of an assignment (insert, update, delete — from the services, the admin, an import or a bulk COPY)
   recomputes the column of the client(s) it names;
-- a write of the client row itself recomputes it too, so a value saved from an instance loaded before a
-  reassignment never sticks.
+- a write of the client row that sets the column recomputes it, so a value saved from an instance loaded before a
+  reassignment never sticks (Model.save() writes every column; an UPDATE of other columns only, like the tiering's
+  UPDATE of tiers, leaves it alone and costs nothing more).
 The value is always "the manager_id of the client's assignment whose end is NULL" (at most one: the constraint
 one_active_manager_per_client), or NULL.
 """
@@ -23,7 +24,7 @@ POSTGRESQL = [
     END $$
     """,
     """
-    CREATE TRIGGER clients_client_current_manager BEFORE INSERT OR UPDATE ON clients_client
+    CREATE TRIGGER clients_client_current_manager BEFORE INSERT OR UPDATE OF current_manager_id ON clients_client
         FOR EACH ROW EXECUTE FUNCTION clients_client_current_manager()
     """,
     # Touching the client row is enough: its own trigger above computes the value.
@@ -72,7 +73,8 @@ SQLITE = [
     f"{_sqlite_set('OLD.client_id')} END",
     f"CREATE TRIGGER clients_client_insert AFTER INSERT ON clients_client WHEN {_sqlite_wrong('NEW.id')} "
     f"BEGIN {_sqlite_set('NEW.id')} END",
-    f"CREATE TRIGGER clients_client_update AFTER UPDATE ON clients_client WHEN {_sqlite_wrong('NEW.id')} "
+    f"CREATE TRIGGER clients_client_update AFTER UPDATE OF current_manager_id ON clients_client "
+    f"WHEN {_sqlite_wrong('NEW.id')} "
     f"BEGIN {_sqlite_set('NEW.id')} END",
     f"UPDATE clients_client SET current_manager_id = ({OPEN_MANAGER.format(client='clients_client.id')})",
 ]

@@ -112,3 +112,11 @@ def test_a_reassigned_client_leaves_the_old_line_at_once(managers) -> None:
     assignment_create(client=client, manager=second, start=dt.date(2026, 6, 1), reason="reassigned")
     assert list(clients_visible_to(first.user)) == []
     assert list(clients_visible_to(second.user)) == [client]
+
+
+def test_an_update_of_other_columns_keeps_it(managers) -> None:
+    """The tiering's UPDATE sets tiers only: the column keeps its value (and the trigger does not run for it)."""
+    first, _second = managers
+    client = AssignmentFactory(manager=first).client
+    Client.objects.filter(pk=client.pk).update(tier="core", name="Renamed")
+    assert current_manager_id(client) == first.pk
