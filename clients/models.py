@@ -11,10 +11,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.choices import ChoiceLabels
 from managers.models import AccountManager, ClientTier
 
 
-class Client(models.Model):
+class Client(ChoiceLabels, models.Model):
     """A client file (客户档案). The tier is set only by the 80/20 tiering, which keeps its history."""
 
     class Size(models.TextChoices):
@@ -84,7 +85,7 @@ class Contact(models.Model):
         return self.name
 
 
-class Assignment(models.Model):
+class Assignment(ChoiceLabels, models.Model):
     """Who serves a client from start to end. At most one open row per client, enforced by the database."""
 
     client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="assignments")
@@ -120,7 +121,7 @@ class Assignment(models.Model):
         return f"{self.client} → {self.manager} ({self.start}–{self.end or '…'})"
 
 
-class Interaction(models.Model):
+class Interaction(ChoiceLabels, models.Model):
     """An interaction record (联系记录) with a client, by the manager or their assistant."""
 
     class Kind(models.TextChoices):
@@ -184,7 +185,7 @@ class BusinessRecord(models.Model):
         return f"{self.client} {self.month:%Y-%m}"
 
 
-class Feedback(models.Model):
+class Feedback(ChoiceLabels, models.Model):
     """A client's feedback: satisfaction, complaint, suggestion; tied to the client's manager on that date."""
 
     class Source(models.TextChoices):
@@ -237,7 +238,7 @@ class Feedback(models.Model):
         return bool(self.complaint)
 
 
-class Report(models.Model):
+class Report(ChoiceLabels, models.Model):
     """A manager's written report on a client; the manager answers for its truth (004 §八)."""
 
     class Kind(models.TextChoices):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from appraisals.models import Appraisal, AppraisalCycle
+from config.choices import ChoiceLabels
 from incentives.money import CURRENCY
 from managers.models import AccountManager, Grade
 
@@ -147,7 +148,7 @@ class PayStatementQuerySet(models.QuerySet):
         return self.exclude(state=PayStatement.State.DRAFT)
 
 
-class PayStatement(models.Model):
+class PayStatement(ChoiceLabels, models.Model):
     """A pay statement (工资单) of one manager for one period: every term, how it was computed; locked once approved."""
 
     class Kind(models.TextChoices):

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.choices import ChoiceLabels
+
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
@@ -57,7 +59,7 @@ class Department(models.Model):
         return self.name
 
 
-class Grade(models.Model):
+class Grade(ChoiceLabels, models.Model):
     """A grade of account manager (等级): pay, allowance, which client tiers it may serve, whom it may supervise."""
 
     class Code(models.TextChoices):
@@ -127,7 +129,7 @@ class AccountManagerQuerySet(models.QuerySet):
         return self.filter(status=AccountManager.Status.ACTIVE)
 
 
-class AccountManager(models.Model):
+class AccountManager(ChoiceLabels, models.Model):
     """An account manager (客户经理). The grade is not a field: it follows from the GradeChange history."""
 
     class Status(models.TextChoices):
@@ -200,7 +202,7 @@ class AccountManager(models.Model):
             supervisor_validate(manager=self, supervisor=self.supervisor)
 
 
-class GradeChange(models.Model):
+class GradeChange(ChoiceLabels, models.Model):
     """A change of grade (等级升降). Never edited: a correction is a new change. The current grade follows these."""
 
     class Reason(models.TextChoices):
@@ -431,7 +433,7 @@ class TrainingRecord(models.Model):
         return f"{self.title} ({self.start})"
 
 
-class Target(models.Model):
+class Target(ChoiceLabels, models.Model):
     """A work plan target (工作计划 / 任务指标) of a manager for a period; may be split down the supervision line."""
 
     class Horizon(models.TextChoices):

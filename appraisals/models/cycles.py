@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from appraisals.models.plans import AppraisalPlan, Indicator, Template
+from config.choices import ChoiceLabels
 from managers.models import AccountManager, Grade
 
 
-class AppraisalCycle(models.Model):
+class AppraisalCycle(ChoiceLabels, models.Model):
     """An appraisal cycle (考核周期): a template over a period; draft → open → review → closed (read-only)."""
 
     class Kind(models.TextChoices):
@@ -80,7 +81,7 @@ class AppraisalCycle(models.Model):
         return self.state == self.State.CLOSED
 
 
-class Appraisal(models.Model):
+class Appraisal(ChoiceLabels, models.Model):
     """One manager in one cycle: scores by dimension, the total, the band, and the frozen explanation."""
 
     class Band(models.TextChoices):
