@@ -23,12 +23,14 @@ class DateInput(forms.DateInput):
 
 
 class ServiceForm(forms.Form):
-    """A form whose errors may come from a service; crispy renders it without its own <form> tag."""
+    """A form whose errors may come from a service; crispy renders it without its own <form> tag, and without a
+    CSRF token: the template's <form> has it."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True
 
     def add_service_error(self, error: ValidationError) -> None:
         """Show a service's ValidationError next to the fields it names, the rest above the form."""

@@ -8,8 +8,13 @@ the errors. This module computes that key (cheap) and renders only when it has n
 
 Safe by construction: nothing is invalidated because nothing goes stale. A new value, new choices (a ModelChoice
 queryset is read for the key on every request), another language or an error is another key. Per-request data never
-enters the stored HTML: the CSRF token is outside the fields (forms rendered here must not render their own <form>
-tag), and the forms' helpers are set the same way for every instance of their class.
+enters the stored HTML:
+- no CSRF token: crispy-forms renders {% csrf_token %} for a POST form even without its <form> tag, so a whole form
+  is remembered only if its helper disables that (the template puts the token in its own <form>), and the HTML is
+  rendered without the request's context, where there is no token to render anyway;
+- no one's typed text: a form with errors (a refused POST, shown once, with what the user typed) is rendered and not
+  remembered, and neither is HTML or a value larger than the caps below, so a user cannot fill the store;
+- the forms' helpers are set the same way for every instance of their class.
 """
 
 from __future__ import annotations
@@ -27,17 +32,20 @@ from django.utils.translation import get_language
 # Each entry is one field's or one form's HTML (a few KB); the distinct keys in use are few (forms × languages ×
 # choice lists × values typed into filters). When full, the store starts again rather than tracking recency.
 MAX_ENTRIES = 1024
+MAX_HTML = 32 * 1024  # characters; a field is 1-6 KB, the client page's largest form 4 KB
+MAX_VALUE = 256  # characters of a value shown (a search text, a date): longer ones are rendered, not remembered
 
 _html: dict[Hashable, str] = {}
 
 
-def _remembered(key: Hashable, render: Callable[[], str]) -> SafeString:
-    html = _html.get(key)
+def _remembered(key: Hashable | None, render: Callable[[], str]) -> SafeString:
+    html = _html.get(key) if key is not None else None
     if html is None:
         html = str(render())
-        if len(_html) >= MAX_ENTRIES:
-            _html.clear()
-        _html[key] = html
+        if key is not None and len(html) <= MAX_HTML:
+            if len(_html) >= MAX_ENTRIES:
+                _html.clear()
+            _html[key] = html
     return mark_safe(html)  # noqa: S308 - HTML that crispy-forms rendered, escaped there
 
 
@@ -99,24 +107,33 @@ def field_key(bound_field: BoundField) -> tuple:
     )
 
 
+def _rememberable(form: forms.BaseForm) -> bool:
+    """Not a form showing errors (what a user typed into a refused form is shown once), nor one with a long value."""
+    if form.is_bound and form.errors:
+        return False
+    return all(len(repr(bound_field.value())) <= MAX_VALUE for bound_field in form)
+
+
 def crispy_field_html(bound_field: BoundField) -> SafeString:
     """What `{{ field|as_crispy_field }}` renders."""
-    return _remembered(("field", field_key(bound_field)), lambda: as_crispy_field(bound_field))
+    key = ("field", field_key(bound_field)) if _rememberable(bound_field.form) else None
+    return _remembered(key, lambda: as_crispy_field(bound_field))
 
 
 def crispy_form_html(form: forms.BaseForm) -> SafeString:
     """What `{% crispy form %}` renders, for a form whose helper leaves the <form> tag (and the CSRF token in it)
     to the template."""
     helper = getattr(form, "helper", None)
-    if helper is None or helper.form_tag:
+    if helper is None or helper.form_tag or not helper.disable_csrf:
         raise ImproperlyConfigured(
-            f"{type(form).__name__}: only a form whose helper has form_tag = False can be remembered; the <form> "
-            "tag carries a CSRF token of its own request."
+            f"{type(form).__name__}: only a form whose helper has form_tag = False and disable_csrf = True can be "
+            "remembered; the template's own <form> carries the CSRF token of its request."
         )
     if helper.layout is not None:
         raise ImproperlyConfigured(f"{type(form).__name__}: a crispy layout is not part of the remembered key.")
-    key = ("form", _form_key(form), get_language(), tuple(str(e) for e in form.non_field_errors()))
-    key += tuple(field_key(bound_field) for bound_field in form)
+    key = None
+    if _rememberable(form):
+        key = ("form", _form_key(form), get_language(), *(field_key(bound_field) for bound_field in form))
     return _remembered(key, lambda: render_crispy_form(form))
 
 

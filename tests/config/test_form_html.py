@@ -18,7 +18,7 @@ from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
 from django.forms.boundfield import BoundField
-from django.template import Context, Template
+from django.template import Context, RequestContext, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
@@ -528,3 +528,46 @@ def test_the_store_never_holds_more_than_its_bound(monkeypatch: pytest.MonkeyPat
             assert len(form_html._html) <= 3
             assert html == as_crispy_field(client_filter_form(FILTER_DATA)[name])
     assert len(form_html._html) >= 1
+
+
+def test_a_form_whose_helper_renders_a_csrf_token_is_refused() -> None:
+    """crispy-forms renders {% csrf_token %} for a POST form even without its <form> tag."""
+    form = ReportForm()
+    form.helper.disable_csrf = False
+    with pytest.raises(ImproperlyConfigured):
+        form_html.crispy_form_html(form)
+    assert not form_html._html
+
+
+def test_no_csrf_token_is_stored_when_the_tag_renders_in_a_request(rf) -> None:
+    """Rendered through the template tag in a request that has a CSRF token, the stored HTML has none."""
+    request = rf.get("/")
+    template = Template("{% load form_html %}{% csrf_token %}{% crispy_form form %}")
+    html = template.render(RequestContext(request, {"form": ReportForm()}))
+    assert html.count("csrfmiddlewaretoken") == 1  # the template's own
+    assert form_html._html
+    assert not any("csrfmiddlewaretoken" in stored for stored in form_html._html.values())
+
+
+def test_a_form_with_errors_is_shown_but_not_stored() -> None:
+    """What a user typed into a refused form is shown to them once and kept nowhere."""
+    form = ReportForm({"report-kind": "visit", "report-title": "Secret merger plans", "report-body": ""})
+    assert not form.is_valid()
+    html = form_html.crispy_form_html(form)
+    assert "Secret merger plans" in html
+    assert not form_html._html
+
+
+def test_a_long_value_is_shown_but_not_stored() -> None:
+    search = "x" * (form_html.MAX_VALUE + 1)
+    form = client_filter_form({"q": search})
+    html = form_html.crispy_field_html(form["q"])
+    assert search in html
+    assert not form_html._html
+
+
+def test_html_over_the_cap_is_shown_but_not_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(form_html, "MAX_HTML", 100)
+    html = form_html.crispy_form_html(ReportForm())
+    assert len(html) > 100
+    assert not form_html._html
