@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,10 @@ class ClientsConfig(AppConfig):
     name = "clients"
     verbose_name = _("Clients")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from clients import db_triggers
+
+        # Sent once per migrate for this app (sender); SQLite only, see clients.db_triggers.
+        pre_migrate.connect(db_triggers.before_migrate, sender=self, dispatch_uid="clients_triggers_before_migrate")
+        post_migrate.connect(db_triggers.after_migrate, sender=self, dispatch_uid="clients_triggers_after_migrate")

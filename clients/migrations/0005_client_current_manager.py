@@ -1,6 +1,7 @@
 """Client.current_manager: the manager of the client's open assignment, kept by the database (issue 9).
 
-The column is written only by triggers, on PostgreSQL and on SQLite alike:
+The column is written only by triggers (here on PostgreSQL; on SQLite clients.db_triggers creates them after each
+migrate, because SQLite's table rebuilds would break them):
 - a write of an assignment (insert, update, delete — from the services, the admin, an import or a bulk COPY)
   recomputes the column of the client(s) it names;
 - a write of the client row that sets the column recomputes it, so a value saved from an instance loaded before a
@@ -31,6 +32,10 @@ POSTGRESQL = [
     """
     CREATE FUNCTION clients_assignment_touch_client() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        -- The tiering run holds this lock exclusively while it updates tiers (clients.tiering.ADVISORY_LOCK_KEY):
+        -- waiting for it here, before any client row is locked, means an assignment write and a tiering run never
+        -- lock the same clients in opposite orders (a deadlock that would abort one of them).
+        PERFORM pg_advisory_xact_lock_shared(8020);
         IF TG_OP IN ('UPDATE', 'DELETE') THEN
             UPDATE clients_client SET current_manager_id = NULL WHERE id = OLD.client_id;
         END IF;
@@ -52,42 +57,6 @@ POSTGRESQL_REVERSE = [
     "DROP FUNCTION clients_assignment_touch_client()",
     "DROP TRIGGER clients_client_current_manager ON clients_client",
     "DROP FUNCTION clients_client_current_manager()",
-]
-
-
-def _sqlite_set(client: str) -> str:
-    return f"UPDATE clients_client SET current_manager_id = ({OPEN_MANAGER.format(client=client)}) WHERE id = {client};"
-
-
-def _sqlite_wrong(client: str) -> str:
-    return f"NEW.current_manager_id IS NOT ({OPEN_MANAGER.format(client=client)})"
-
-
-# SQLite cannot change NEW in a trigger: AFTER triggers set the column, guarded so that they stop once it is right.
-SQLITE = [
-    "CREATE TRIGGER clients_assignment_insert AFTER INSERT ON clients_assignment BEGIN "
-    f"{_sqlite_set('NEW.client_id')} END",
-    "CREATE TRIGGER clients_assignment_update AFTER UPDATE ON clients_assignment BEGIN "
-    f"{_sqlite_set('OLD.client_id')} {_sqlite_set('NEW.client_id')} END",
-    "CREATE TRIGGER clients_assignment_delete AFTER DELETE ON clients_assignment BEGIN "
-    f"{_sqlite_set('OLD.client_id')} END",
-    f"CREATE TRIGGER clients_client_insert AFTER INSERT ON clients_client WHEN {_sqlite_wrong('NEW.id')} "
-    f"BEGIN {_sqlite_set('NEW.id')} END",
-    f"CREATE TRIGGER clients_client_update AFTER UPDATE OF current_manager_id ON clients_client "
-    f"WHEN {_sqlite_wrong('NEW.id')} "
-    f"BEGIN {_sqlite_set('NEW.id')} END",
-    f"UPDATE clients_client SET current_manager_id = ({OPEN_MANAGER.format(client='clients_client.id')})",
-]
-
-SQLITE_REVERSE = [
-    f"DROP TRIGGER {name}"
-    for name in (
-        "clients_assignment_insert",
-        "clients_assignment_update",
-        "clients_assignment_delete",
-        "clients_client_insert",
-        "clients_client_update",
-    )
 ]
 
 
@@ -132,7 +101,9 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["current_manager", "industry"], name="client_current_manager_ind"),
         ),
         migrations.RunPython(
-            _run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            _run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE}),
+            # SQLite: the triggers are created after every migrate instead (clients.db_triggers): a table rebuild by a
+            # later migration would break them.
+            _run({"postgresql": POSTGRESQL, "sqlite": []}),
+            _run({"postgresql": POSTGRESQL_REVERSE, "sqlite": []}),
         ),
     ]

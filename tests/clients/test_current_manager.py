@@ -5,12 +5,16 @@ each has its own triggers."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import OperationalError, connection, connections, transaction
 
+from clients import db_triggers
 from clients.models import Assignment, Client
 from clients.selectors import clients_visible_to
 from clients.services import assignment_create, assignment_end, client_update
+from clients.tiering import ADVISORY_LOCK_KEY
 from managers.selectors import manager_line, manager_line_ids
 from tests.clients.factories import AssignmentFactory, ClientFactory
 from tests.managers.factories import AccountManagerFactory
@@ -119,4 +123,67 @@ def test_an_update_of_other_columns_keeps_it(managers) -> None:
     first, _second = managers
     client = AssignmentFactory(manager=first).client
     Client.objects.filter(pk=client.pk).update(tier="core", name="Renamed")
+    assert current_manager_id(client) == first.pk
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite rebuilds tables for schema changes")
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_later_migration_that_rebuilds_both_tables_keeps_the_column_kept(managers) -> None:
+    """What a future migration altering a field of Client and of Assignment does on SQLite, between the pre- and
+    post-migrate signals that migrate sends: the tables are rebuilt, and the triggers work afterwards."""
+    first, second = managers
+    client = AssignmentFactory(manager=first).client
+    fields = [(Client, "address", 400), (Assignment, "reason", 400)]
+
+    def alter(max_lengths: list[int]) -> None:
+        db_triggers.before_migrate(using="default")
+        with connection.schema_editor() as editor:
+            for (model, name, _length), length in zip(fields, max_lengths, strict=True):
+                old = model._meta.get_field(name)
+                new = old.clone()
+                new.set_attributes_from_name(name)
+                new.model = model
+                new.max_length = length
+                editor.alter_field(model, old, new)
+        db_triggers.after_migrate(using="default")
+
+    alter([length for _model, _name, length in fields])
+    try:
+        assignment_create(client=client, manager=second, start=dt.date(2026, 6, 1), reason="after the rebuild")
+        assert current_manager_id(client) == second.pk
+        Client.objects.filter(pk=client.pk).update(current_manager=first)
+        assert current_manager_id(client) == second.pk
+    finally:
+        alter([model._meta.get_field(name).max_length for model, name, _length in fields])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_an_assignment_write_waits_for_a_running_tiering(managers) -> None:
+    """The tiering run holds its lock while it updates tiers; an assignment write (which locks its client row) waits
+    for it instead of locking clients in the opposite order."""
+    first, _second = managers
+    client = ClientFactory()
+    outcome: dict[str, str] = {}
+
+    def assign() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+                Assignment.objects.create(client=client, manager=first, start=dt.date(2026, 1, 1), reason="x")
+            outcome["result"] = "written"
+        except OperationalError as exc:
+            outcome["result"] = str(exc)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])  # as tiering_run does
+        thread = threading.Thread(target=assign)
+        thread.start()
+        thread.join(timeout=10)
+    assert "lock timeout" in outcome["result"]
+    assert current_manager_id(client) is None
+    assign()  # no tiering running: the write goes through
+    assert outcome["result"] == "written"
     assert current_manager_id(client) == first.pk
