@@ -36,11 +36,12 @@ class Client(ChoiceLabels, models.Model):
     tier = models.CharField(_("tier"), max_length=10, choices=ClientTier.choices, default=ClientTier.ORDINARY)
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    # The manager of the client's open assignment, kept by the database itself (triggers in migration 0005, on
-    # PostgreSQL and SQLite): whatever writes an assignment — the services, the admin, an import, a bulk COPY — the
+    # The manager of the client's open assignment, kept by the database itself (triggers: migration 0005 on
+    # PostgreSQL, clients.db_triggers on SQLite): whatever writes an assignment — the services, the admin, an import, a bulk COPY — the
     # database sets this column, and it recomputes it on every write of the client row, so a stale value saved from
     # an old instance never sticks. It exists for the indexes below: "my clients" of a line of managers is an index
-    # range per manager instead of a join through 100,000 assignments. Never set it; read it.
+    # range per manager instead of a join through 100,000 assignments. Never set it; query it (an instance loaded
+    # before an assignment changed keeps the old value in memory, and one saved with a value keeps that in memory).
     current_manager = models.ForeignKey(
         AccountManager,
         verbose_name=_("current account manager"),
