@@ -37,11 +37,11 @@ class Client(ChoiceLabels, models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # The manager of the client's open assignment, kept by the database itself (triggers: migration 0005 on
-    # PostgreSQL, clients.db_triggers on SQLite): whatever writes an assignment — the services, the admin, an import, a bulk COPY — the
-    # database sets this column, and it recomputes it on every write of the client row, so a stale value saved from
-    # an old instance never sticks. It exists for the indexes below: "my clients" of a line of managers is an index
-    # range per manager instead of a join through 100,000 assignments. Never set it; query it (an instance loaded
-    # before an assignment changed keeps the old value in memory, and one saved with a value keeps that in memory).
+    # PostgreSQL, clients.db_triggers on SQLite). Whatever writes an assignment (the services, the admin, an import,
+    # a bulk COPY), the database sets this column, and a write of the client row that sets it is recomputed, so a
+    # stale value saved from an old instance never sticks. It exists for the indexes below: "my clients" of a line of
+    # managers is an index range per manager instead of a join through 100,000 assignments. Never set it; query it
+    # (an instance loaded before an assignment changed keeps the old value in memory).
     current_manager = models.ForeignKey(
         AccountManager,
         verbose_name=_("current account manager"),
