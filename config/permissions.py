@@ -255,6 +255,7 @@ def _client_manager_ids(user: User) -> list[int] | None:
 
     scope = scope_of(user, Kind.CLIENT, Action.VIEW)
     if scope == Scope.LINE and (manager := _manager_of(user)) is not None:
+        # The same managers as managers_in_scope's manager_line (tested equal), read down the supervisor index.
         return manager_line_ids(manager)
     managers = managers_in_scope(user, scope)
     return None if managers is None else list(managers.values_list("pk", flat=True))
