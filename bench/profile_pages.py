@@ -17,22 +17,6 @@ import statistics
 import time
 
 
-class SqlTimer:
-    """An execute wrapper adding up the time spent in the database driver."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.queries = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - start
-            self.queries += 1
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
@@ -48,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.test import Client
 
     from appraisals.models import AppraisalCycle
-    from bench.run import cycle_close_for_pages, cycle_reopen, page_list, page_subjects
+    from bench.run import QueryLog, cycle_close_for_pages, cycle_reopen, page_list, page_subjects
 
     cycle = AppraisalCycle.objects.filter(state__in=["open", "review"]).order_by("-pk").first()
     if cycle is not None:
@@ -63,13 +47,13 @@ def main(argv: list[str] | None = None) -> None:
             assert client.get(path).status_code == 200, path  # warm-up
             totals, sqls, queries = [], [], 0
             for _ in range(args.requests):
-                timer = SqlTimer()
-                with connection.execute_wrapper(timer):
+                log = QueryLog()
+                with connection.execute_wrapper(log):
                     start = time.perf_counter()
                     client.get(path)
                     totals.append(time.perf_counter() - start)
-                sqls.append(timer.seconds)
-                queries = timer.queries
+                sqls.append(sum(elapsed for elapsed, _sql in log.times))
+                queries = log.count
             total, sql = statistics.median(totals) * 1000, statistics.median(sqls) * 1000
             print(f"{name[:44]:<44} {total:>9.1f} {sql:>7.1f} {total - sql:>7.1f} {queries:>7}")
             if any(wanted in name for wanted in args.profile):
