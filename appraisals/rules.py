@@ -1,10 +1,10 @@
-"""Object permissions on appraisals and ratings, as ``rules`` predicates over config.permissions (autodiscovered)."""
+"""Object permissions on appraisals and ratings, as ``rules`` predicates over core.permissions (autodiscovered)."""
 
 from __future__ import annotations
 
 import rules
 
-from config import permissions
+from core import permissions
 
 
 @rules.predicate

@@ -1,7 +1,7 @@
 """Tasks of the appraisal cycles (see appraisals/tasks.py): thin wrappers that load, call one service, and record.
 
 Each is idempotent by the cycle's state (opening an open cycle, closing a closed one change nothing), runs under the
-cycle's lock (config.jobs.job_lock: two workers never open or close the same cycle at once; the second waits, then
+cycle's lock (core.jobs.job_lock: two workers never open or close the same cycle at once; the second waits, then
 finds it done), commits the work with its run record in one transaction (a worker killed halfway leaves the cycle
 as it was, and the message, acknowledged late, is delivered again), and is retried with backoff on passing
 database or broker errors.
@@ -19,8 +19,8 @@ from appraisals.models import AppraisalCycle
 from appraisals.services import cycles as cycle_services  # noqa: F401 - also connects the read-only receivers
 from appraisals.services.cycles import cycle_close, cycle_open
 from appraisals.services.measures import measured_values_compute
-from config.jobs import TASK_OPTIONS, job_lock, job_run
-from config.models import JobRun
+from core.jobs import TASK_OPTIONS, job_lock, job_run
+from core.models import JobRun
 
 __all__ = ["cycle_close_task", "cycle_lock_key", "cycle_open_task", "cycles_due_task", "measures_snapshot_task"]
 
@@ -29,7 +29,7 @@ CLOSE_JOB = "appraisals.cycle_close"
 
 
 def cycle_lock_key(cycle_id: int) -> str:
-    """The lock every job that changes a cycle's state or scores holds (config.jobs.job_lock)."""
+    """The lock every job that changes a cycle's state or scores holds (core.jobs.job_lock)."""
     return f"appraisals.cycle:{cycle_id}"
 
 

@@ -8,8 +8,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from appraisals.services.ratings import ratings_remind
-from config.jobs import TASK_OPTIONS, job_run
-from config.models import JobRun
+from core.jobs import TASK_OPTIONS, job_run
+from core.models import JobRun
 
 __all__ = ["ratings_remind_task"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from config.jobs import TASK_OPTIONS, job_run
-from config.models import JobRun
+from core.jobs import TASK_OPTIONS, job_run
+from core.models import JobRun
 
 __all__ = ["spot_check_draw_task"]
 

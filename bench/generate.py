@@ -197,7 +197,7 @@ def generate(
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from config.roles import GROUP_NAMES
+    from core.roles import GROUP_NAMES
 
     if connection.vendor != "postgresql":
         raise SystemExit("The benchmark generator writes with COPY: point DATABASE_URL at PostgreSQL.")
@@ -261,7 +261,7 @@ def generate(
 
 
 def _people(cursor, company: Company, rng: random.Random, *, managers: int, groups: dict, now: datetime) -> None:
-    from config.roles import Role
+    from core.roles import Role
     from managers.models import Grade
 
     grade_ids = dict(Grade.objects.values_list("code", "pk"))

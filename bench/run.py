@@ -219,7 +219,7 @@ def page_subjects() -> dict:
 
     from appraisals.models import AppraisalCycle
     from clients.models import Assignment, Interaction
-    from config.roles import GROUP_NAMES, Role
+    from core.roles import GROUP_NAMES, Role
     from managers.selectors import managers_with_grade
 
     senior = (

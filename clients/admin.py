@@ -46,7 +46,7 @@ from clients.services import (
     client_update,
     tier_name,
 )
-from config.refusals import refusal_text
+from core.refusals import refusal_text
 from managers.models import AccountManager, Grade
 
 # Uploads are checked before django-import-export reads them: the size, and the content itself (never the name or

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.choices import ChoiceLabels
+from core.choices import ChoiceLabels
 from managers.models import AccountManager, ClientTier
 
 

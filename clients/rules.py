@@ -1,14 +1,14 @@
-"""Object permissions on clients and the work done for them, as ``rules`` predicates over config.permissions.
+"""Object permissions on clients and the work done for them, as ``rules`` predicates over core.permissions.
 
 Autodiscovered (rules.apps.AutodiscoverRulesConfig); ``user.has_perm("clients.view_client", client)`` and
-``{% has_perm %}`` in templates answer exactly as the querysets of config.permissions do.
+``{% has_perm %}`` in templates answer exactly as the querysets of core.permissions do.
 """
 
 from __future__ import annotations
 
 import rules
 
-from config import permissions
+from core import permissions
 
 
 @rules.predicate

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from clients.models import Assignment, BusinessRecord, Client, Contact, Feedback, Interaction, Report
-from config import permissions
+from core import permissions
 from managers.models import AccountManager
 
 User = AbstractBaseUser | AnonymousUser
@@ -29,12 +29,12 @@ BUSINESS_MONTHS = 24
 
 
 def managers_visible_to(user: User) -> QuerySet[AccountManager] | None:
-    """The managers whose clients the user may see; None means all (HR). Decided by config.permissions."""
+    """The managers whose clients the user may see; None means all (HR). Decided by core.permissions."""
     return permissions.managers_visible_to(user, permissions.Kind.CLIENT)
 
 
 def clients_visible_to(user: User) -> QuerySet[Client]:
-    """The clients this user may see (config.permissions.clients_visible_to, the one place that decides it)."""
+    """The clients this user may see (core.permissions.clients_visible_to, the one place that decides it)."""
     return permissions.clients_visible_to(user)
 
 

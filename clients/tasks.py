@@ -7,8 +7,8 @@ from datetime import date
 from celery import shared_task
 
 from clients.tiering import tiering_run
-from config.jobs import TASK_OPTIONS, job_run
-from config.models import JobRun
+from core.jobs import TASK_OPTIONS, job_run
+from core.models import JobRun
 
 
 @shared_task(bind=True, name="clients.tiering_run", **TASK_OPTIONS)

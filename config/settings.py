@@ -43,17 +43,18 @@ INSTALLED_APPS = [
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
-    "config",
+    "core",
     "managers",
     "clients",
     "appraisals",
     "incentives",
+    "home",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,7 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "config.context_processors.navigation",
+                "core.context_processors.navigation",
             ],
         },
     },
@@ -150,12 +151,12 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, base_dir=BASE_DIR)
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     # Redis redelivers a message left unacknowledged (its worker died) after this many seconds: longer than the
-    # longest task and the longest retry countdown (config.jobs: 5 min), so a live task is never delivered twice.
+    # longest task and the longest retry countdown (core.jobs: 5 min), so a live task is never delivered twice.
     # Fault tests set a few seconds for their own workers, and sweep for lost messages every second.
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
     if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 60:
         CELERY_BROKER_TRANSPORT_OPTIONS.update(unacked_restore_interval=1, unacked_restore_throttle=1)
-# A request that enqueues work must fail fast when the broker is down (config.jobs.enqueue then saves the job to
+# A request that enqueues work must fail fast when the broker is down (core.jobs.enqueue then saves the job to
 # send later): kombu's defaults retry a publish for many seconds.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}

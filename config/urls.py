@@ -4,7 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from config import views
+from core import views as core_views
+from home import views
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = _("Account-manager system")
@@ -20,8 +21,8 @@ report_patterns = [
 urlpatterns = [
     path("", views.root, name="root"),
     path("home/", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("jobs/<str:task_id>/", views.job_progress, name="job_progress"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("jobs/<str:task_id>/", core_views.job_progress, name="job_progress"),
     path("reports/", include((report_patterns, "reports"))),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

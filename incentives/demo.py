@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from appraisals.models import Appraisal, AppraisalCycle
-from config.refusals import refusal_text
+from core.refusals import refusal_text
 from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
 from incentives.services import (
     pay_period_approve,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from appraisals.models import Appraisal, AppraisalCycle
-from config.choices import ChoiceLabels
+from core.choices import ChoiceLabels
 from incentives.money import CURRENCY
 from managers.models import AccountManager, Grade
 

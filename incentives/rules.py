@@ -1,11 +1,11 @@
-"""Object permissions on pay and recognition, as ``rules`` predicates over config.permissions (autodiscovered):
+"""Object permissions on pay and recognition, as ``rules`` predicates over core.permissions (autodiscovered):
 own pay only."""
 
 from __future__ import annotations
 
 import rules
 
-from config import permissions
+from core import permissions
 
 
 @rules.predicate

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from config import permissions
+from core import permissions
 from incentives.models import PayStatement, Recognition
 from managers.models import AccountManager
 from managers.selectors import grade_label

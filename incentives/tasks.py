@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from appraisals.models import AppraisalCycle
-from config.jobs import TASK_OPTIONS, job_lock, job_run
-from config.models import JobRun
+from core.jobs import TASK_OPTIONS, job_lock, job_run
+from core.models import JobRun
 from incentives.models import PayPeriod
 from incentives.services import pay_period_create, pay_statements_generate
 

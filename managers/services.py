@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.roles import GROUP_NAMES, Role
+from core.roles import GROUP_NAMES, Role
 from managers.models import (
     AccountManager,
     Certification,

@@ -130,8 +130,7 @@ def _english_unless_a_test_says_otherwise() -> Iterator[None]:
 # The data migrations that seed reference data (grades, schedules, the default template and rule), each idempotent.
 REFERENCE_DATA_MIGRATIONS = (
     ("managers", "0002_grades", "seed_grades"),
-    ("config", "0002_heartbeat_schedule", "heartbeat_schedule"),
-    ("config", "0003_remaining_job_schedules", "schedules"),
+    ("core", "0002_job_schedules", "schedules"),
     ("clients", "0003_tiering_schedule", "tiering_schedule"),
     ("appraisals", "0002_spot_check_schedule_and_result_rule", "seed"),
     ("appraisals", "0003_default_template_and_cycle_schedule", "seed"),
@@ -144,7 +143,7 @@ def reference_data_restore() -> None:
 
     from django.apps import apps
 
-    from config.roles import roles_sync
+    from core.roles import roles_sync
 
     for app, migration, function in REFERENCE_DATA_MIGRATIONS:
         getattr(importlib.import_module(f"{app}.migrations.{migration}"), function)(apps, None)

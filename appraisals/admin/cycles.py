@@ -38,9 +38,9 @@ from appraisals.services.cycles import (
 from appraisals.services.measures import measured_values_compute
 from appraisals.services.templates import template_is_used, template_validate
 from appraisals.tasks_cycles import cycle_close_task
-from config.admin_jobs import queued_jobs_report
-from config.jobs import enqueue
-from config.refusals import refusal_text
+from core.admin_jobs import queued_jobs_report
+from core.jobs import enqueue
+from core.refusals import refusal_text
 
 
 @admin.register(AppraisalPlan)

@@ -21,7 +21,7 @@ from appraisals.models import AppraisalCycle, Rating, RatingScore, SurveyInvitat
 from appraisals.services.fairness import fairness_review, rating_exclude, rating_include
 from appraisals.services.ratings import RATING_STATES
 from appraisals.services.surveys import client_sample_draw, survey_invitations_send
-from config.refusals import refusal_text
+from core.refusals import refusal_text
 
 
 class RatingScoreInline(admin.TabularInline):

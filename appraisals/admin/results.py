@@ -25,7 +25,7 @@ from appraisals.services.spotchecks import (
     spot_check_record,
     spot_check_verify,
 )
-from config.refusals import refusal_text
+from core.refusals import refusal_text
 
 
 def _action_form(

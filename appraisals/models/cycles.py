@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from appraisals.models.plans import AppraisalPlan, Indicator, Template
-from config.choices import ChoiceLabels
+from core.choices import ChoiceLabels
 from managers.models import AccountManager, Grade
 
 

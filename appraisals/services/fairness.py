@@ -33,7 +33,7 @@ from simple_history.utils import bulk_update_with_history
 
 from appraisals.models import Appraisal, RaterType, Rating
 from appraisals.services.ratings import appraisal_editable_check, rating_lock
-from config.roles import Role, role_of
+from core.roles import Role, role_of
 
 MIN_RATINGS = 3
 OUTLIER_DISTANCE = Decimal("1.5")

@@ -174,7 +174,7 @@ def ratings_pending_for(user: AbstractBaseUser) -> QuerySet[Rating]:
 
 def rating_for_rater(*, user: AbstractBaseUser, pk: int) -> Rating:
     """The user's own (non-client) rating with what its page shows; Rating.DoesNotExist for anyone else's."""
-    from config.permissions import ratings_given_by
+    from core.permissions import ratings_given_by
 
     return ratings_given_by(user).select_related("appraisal__manager__user", "appraisal__cycle__template").get(pk=pk)
 

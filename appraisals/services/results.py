@@ -19,8 +19,8 @@ from simple_history.utils import bulk_create_with_history
 
 from appraisals.models import Appeal, Appraisal, AppraisalCycle, Indicator, RaterType, Recommendation, ResultRule
 from appraisals.models.plans import Dimension
-from config import permissions
-from config.roles import Role, role_of
+from core import permissions
+from core.roles import Role, role_of
 from managers.models import AccountManager, Grade, GradeChange
 from managers.selectors import manager_for_user, manager_line
 
@@ -271,7 +271,7 @@ def appeal_resolve(*, appeal: Appeal, by: AbstractBaseUser, state: str, resoluti
 
 def appraisals_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Appraisal]:
     """Final appraisals of closed cycles the user may see: their own, their line's, their department's (as its
-    head); HR sees every appraisal. Decided by config.permissions (the matrix)."""
+    head); HR sees every appraisal. Decided by core.permissions (the matrix)."""
     return permissions.appraisals_visible_to(user)
 
 

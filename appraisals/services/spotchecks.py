@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from appraisals.models import SpotCheck, SpotCheckDraw, SpotCheckPolicy
-from config.roles import Role, role_of
+from core.roles import Role, role_of
 from managers.models import AccountManager
 
 DRAW_ALGORITHM = "random.Random(seed).sample(population, k), sorted; seed = secrets.token_hex(32)"

@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Appraisal, AppraisalCycle
-from config import permissions
+from core import permissions
 from managers.models import Department, Grade
 
 # A page of the ranking: a cycle of 2,000 appraisals on one page was ~900 KB of HTML and seconds to render.

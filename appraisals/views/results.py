@@ -26,7 +26,7 @@ from appraisals.services.results import (
     appraisal_history,
     line_results,
 )
-from config.refusals import refusal_text
+from core.refusals import refusal_text
 from managers.selectors import manager_for_user
 
 

@@ -207,11 +207,11 @@ def rating_fill(rating: Rating, values: dict[Indicator, int], *, submitted: bool
 def hr_user(**kwargs: object):
     """An HR user holding HR's permissions.
 
-    config.roles.roles_sync runs on post_migrate of the config app, before the permissions of the apps listed after
+    core.roles.roles_sync runs on post_migrate of the config app, before the permissions of the apps listed after
     it exist on a fresh database, so it is run again here (reported to the lead; config/ is not ours).
     """
-    from config.roles import Role, roles_sync
-    from tests.config.factories import UserFactory
+    from core.roles import Role, roles_sync
+    from tests.core.factories import UserFactory
 
     roles_sync()
     return UserFactory(role=Role.HR, **kwargs)

@@ -19,11 +19,11 @@ from appraisals.models import (
     Template,
 )
 from clients.models import Client
-from config.roles import Role, roles_sync
+from core.roles import Role, roles_sync
 from managers.models import AccountManager, Department
 from tests.appraisals import factories as appraisal_factories
 from tests.clients.factories import AssignmentFactory, ContactFactory
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory
 
 

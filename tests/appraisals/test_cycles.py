@@ -21,7 +21,7 @@ from appraisals.services.cycles import (
 )
 from appraisals.tasks_cycles import DEADLINE_REASON, cycles_due_task
 from config.celery import app as celery_app
-from config.models import JobRun
+from core.models import JobRun
 from tests.appraisals.factories import AppraisalCycleFactory, hr_user, rating_fill, small_template
 from tests.managers.factories import AccountManagerFactory, DepartmentFactory
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from appraisals.services.cycles import cycle_close, cycle_open
 from appraisals.views import cycles as cycles_views
-from config.roles import Role
+from core.roles import Role
 from tests.appraisals.factories import AppraisalCycleFactory, hr_user, small_template
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, DepartmentFactory
 
 pytestmark = pytest.mark.django_db

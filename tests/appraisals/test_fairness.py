@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from appraisals.models import AppraisalCycle, Rating
 from appraisals.services.fairness import fairness_outliers, fairness_review, rating_exclude, rating_include
-from config.roles import Role
+from core.roles import Role
 from tests.appraisals.factories_ratings import (
     AppraisalFactory,
     ClientRatingFactory,

@@ -17,7 +17,7 @@ from appraisals.services.ratings import (
     ratings_remind,
     value_field,
 )
-from config.roles import Role
+from core.roles import Role
 from tests.appraisals.factories_ratings import AppraisalFactory, ClientRatingFactory, RatingFactory, rater_user
 
 pytestmark = pytest.mark.django_db

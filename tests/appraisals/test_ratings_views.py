@@ -12,7 +12,7 @@ from django.utils import timezone
 from appraisals.models import AppraisalCycle, RaterType, Rating, RatingScore
 from appraisals.services.ratings import comment_field, indicators_rated_by, value_field
 from appraisals.services.surveys import survey_token
-from config.roles import Role
+from core.roles import Role
 from tests.appraisals.factories_ratings import (
     AppraisalFactory,
     RatingFactory,

@@ -15,7 +15,7 @@ from django_celery_beat.models import PeriodicTask
 from appraisals.models import SpotCheck, SpotCheckDraw
 from appraisals.services.spotchecks import spot_check_draw, spot_check_record, spot_check_verify
 from appraisals.tasks import spot_check_draw_task
-from config.models import JobRun
+from core.models import JobRun
 from managers.models import AccountManager
 from tests.appraisals.factories_results import FinalAppraisalFactory, hr_user, spot_check_policy
 from tests.managers.factories import AccountManagerFactory

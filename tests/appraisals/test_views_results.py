@@ -11,14 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appraisals.models import Appeal, Appraisal, SpotCheck, SpotCheckDraw
-from config.roles import Role
+from core.roles import Role
 from tests.appraisals.factories_results import (
     ClosedCycleFactory,
     FinalAppraisalFactory,
     explanation_of,
     hr_user,
 )
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, DepartmentFactory
 
 pytestmark = pytest.mark.django_db

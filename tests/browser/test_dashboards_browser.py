@@ -12,14 +12,14 @@ from django.utils import timezone
 from appraisals.models import AppraisalCycle
 from clients.models import Client, TieringRun
 from clients.tiering import client_ranking, pareto_points, tiering_window
-from config.roles import Role
+from core.roles import Role
 from managers.models import ClientTier
 from tests.appraisals.factories_ratings import AppraisalCycleFactory as OpenCycleFactory
 from tests.appraisals.factories_ratings import AppraisalFactory, RatingFactory
 from tests.appraisals.factories_results import ClosedCycleFactory, FinalAppraisalFactory
 from tests.browser.conftest import login, screenshot
 from tests.clients.factories import AssignmentFactory, BusinessRecordFactory, InteractionFactory
-from tests.config.factories import PASSWORD, UserFactory
+from tests.core.factories import PASSWORD, UserFactory
 from tests.incentives.factories import PayStatementFactory
 from tests.managers.factories import AccountManagerFactory, AssistantFactory, DepartmentFactory, TargetFactory
 

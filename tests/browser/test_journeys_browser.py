@@ -20,7 +20,7 @@ from tests.appraisals.factories_ratings import AppraisalFactory, RatingFactory, 
 from tests.appraisals.factories_results import FinalAppraisalFactory
 from tests.browser.conftest import login, screenshot
 from tests.clients.factories import AssignmentFactory
-from tests.config.factories import PASSWORD
+from tests.core.factories import PASSWORD
 from tests.managers.factories import AccountManagerFactory, grade
 
 # serialized_rollback: a transactional test empties the tables afterwards; this puts back what the data migrations

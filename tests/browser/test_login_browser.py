@@ -1,8 +1,8 @@
 import pytest
 
-from config.roles import Role
+from core.roles import Role
 from tests.browser.conftest import login, screenshot
-from tests.config.factories import PASSWORD, UserFactory
+from tests.core.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

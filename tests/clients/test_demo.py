@@ -14,7 +14,7 @@ from clients import demo
 from clients.models import Assignment, BusinessRecord, Client, Interaction
 from clients.selectors import clients_visible_to
 from clients.tiering import clients_needing_reassignment
-from config import demo as config_demo
+from home import demo as config_demo
 from managers import demo as managers_demo
 from managers.models import ClientTier
 

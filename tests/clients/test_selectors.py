@@ -11,14 +11,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from clients.selectors import client_detail_for_user, client_list, clients_visible_to
-from config.roles import Role
+from core.roles import Role
 from tests.clients.factories import (
     AssignmentFactory,
     BusinessRecordFactory,
     ClientFactory,
     InteractionFactory,
 )
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, AssistantFactory, DepartmentFactory
 
 pytestmark = pytest.mark.django_db

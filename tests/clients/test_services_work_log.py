@@ -21,7 +21,7 @@ from clients.services import (
 )
 from managers.models import ClientTier
 from tests.clients.factories import ClientFactory
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, AssistantFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Feedback, Interaction, Report
-from config.roles import Role
+from core.roles import Role
 from managers.models import ClientTier
 from tests.clients.factories import (
     AssignmentFactory,
@@ -22,7 +22,7 @@ from tests.clients.factories import (
     InteractionFactory,
     ReportFactory,
 )
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, AssistantFactory, DepartmentFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ import factory
 from django.utils import timezone
 
 from appraisals.models import Appraisal, AppraisalCycle
-from config.roles import Role
+from core.roles import Role
 from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
 from tests.appraisals.factories import TemplateFactory
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, grade
 
 

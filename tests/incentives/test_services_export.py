@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
-from config.roles import Role
+from core.roles import Role
 from incentives.models import PayPeriod, PayStatement
 from incentives.services import pay_adjustment_create, pay_period_approve, pay_period_export, pay_statements_generate
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.incentives.factories import ClosedCycleFactory, FinalAppraisalFactory, PayPeriodFactory, PaySchemeFactory
 from tests.managers.factories import AccountManagerFactory, grade
 

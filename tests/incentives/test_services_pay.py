@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from config.models import JobRun
-from config.roles import Role
+from core.models import JobRun
+from core.roles import Role
 from incentives.models import PayPeriod, PayStatement
 from incentives.services import (
     pay_adjustment_create,
@@ -22,7 +22,7 @@ from incentives.services import (
 )
 from incentives.tasks import pay_statements_generate_task
 from managers.models import GradeChange
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.incentives.factories import (
     ClosedCycleFactory,
     FinalAppraisalFactory,

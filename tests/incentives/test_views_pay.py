@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from config.roles import Role
+from core.roles import Role
 from incentives.models import PayStatement
 from incentives.services import pay_adjustment_create, pay_period_approve, pay_statements_generate
 from managers.models import GradeChange
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.incentives.factories import FinalAppraisalFactory, PayPeriodFactory, PaySchemeFactory, RecognitionFactory
 from tests.managers.factories import AccountManagerFactory, GradeChangeFactory, grade
 

@@ -22,8 +22,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # spot-checks, recompute client tiers, snapshot the measured indicators; the issue adds pay after close; and the
 # plumbing: the heartbeat and sending the jobs saved while the broker was down.
 EXPECTED = {
-    "Heartbeat": "config.heartbeat",
-    "Send pending jobs": "config.jobs_pending_dispatch",
+    "Heartbeat": "core.heartbeat",
+    "Send pending jobs": "core.jobs_pending_dispatch",
     "Appraisal cycles due (daily)": "appraisals.cycles_due",
     "Measured indicators snapshot (daily)": "appraisals.measures_snapshot",
     "Spot-check draw (weekly)": "appraisals.spot_check_draw",

@@ -22,8 +22,8 @@ from appraisals.tasks_cycles import CLOSE_JOB, cycle_close_task
 from appraisals.tasks_results import JOB_NAME as DRAW_JOB
 from appraisals.tasks_results import spot_check_draw_task
 from config.celery import app as celery_app
-from config.jobs import ALREADY_DONE, INTERRUPTED, PENDING
-from config.models import JobRun
+from core.jobs import ALREADY_DONE, INTERRUPTED, PENDING
+from core.models import JobRun
 from incentives.models import PayStatement
 from tests.conftest import BASE_DIR, wait_for
 from tests.incentives.factories import FinalAppraisalFactory, PayPeriodFactory, PaySchemeFactory
@@ -209,7 +209,7 @@ def test_with_redis_stopped_pages_answer_health_says_broker_down_and_pending_wor
         _redis_stop(redis)
         stopped = time.monotonic()
         timings = {}
-        for name in ("admin:index", "home", "admin:incentives_payperiod_changelist", "admin:config_jobrun_changelist"):
+        for name in ("admin:index", "home", "admin:incentives_payperiod_changelist", "admin:core_jobrun_changelist"):
             started = time.monotonic()
             assert admin_client.get(reverse(name)).status_code == 200, name
             timings[name] = time.monotonic() - started

@@ -16,8 +16,8 @@ from appraisals.models import AppraisalCycle
 from appraisals.tasks_cycles import cycle_close_task
 from appraisals.tasks_ratings import ratings_remind_task
 from config.celery import app as celery_app
-from config.jobs import INTERRUPTED, PENDING, job_run, jobs_pending_dispatch
-from config.models import JobRun
+from core.jobs import INTERRUPTED, PENDING, job_run, jobs_pending_dispatch
+from core.models import JobRun
 from incentives.models import PayPeriod, PayStatement
 from incentives.tasks import pay_after_close_task
 from tests.incentives.factories import ClosedCycleFactory, FinalAppraisalFactory, PayPeriodFactory, PaySchemeFactory
@@ -65,12 +65,12 @@ def test_hr_sees_the_last_run_of_each_job_with_its_duration_and_error(admin_clie
     job_run("heartbeat", lambda run: None, task_id="h-2")
     with pytest.raises(ZeroDivisionError):
         job_run("client tiering", lambda run: 1 / 0)
-    response = admin_client.get(reverse("admin:config_jobrun_changelist"))
+    response = admin_client.get(reverse("admin:core_jobrun_changelist"))
     assert response.status_code == 200
     shown = list(response.context["cl"].result_list)
     assert sorted((run.name, run.task_id or "-") for run in shown) == [("client tiering", "-"), ("heartbeat", "h-2")]
     assert "ZeroDivisionError: division by zero" in response.content.decode()
-    every = admin_client.get(reverse("admin:config_jobrun_changelist") + "?runs=all")
+    every = admin_client.get(reverse("admin:core_jobrun_changelist") + "?runs=all")
     assert len(every.context["cl"].result_list) == 3
 
 
@@ -212,7 +212,7 @@ def test_with_the_broker_down_generating_statements_saves_the_job_says_it_will_r
 @pytest.mark.django_db
 def test_with_the_broker_down_pages_answer_and_the_health_check_names_the_broker(admin_client, broker_down) -> None:
     assert admin_client.get(reverse("admin:index")).status_code == 200
-    assert admin_client.get(reverse("admin:config_jobrun_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:core_jobrun_changelist")).status_code == 200
     assert admin_client.get(reverse("home")).status_code == 200
     health = admin_client.get(reverse("healthz"))
     assert health.status_code == 503

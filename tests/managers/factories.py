@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import factory
 
-from config.roles import Role
+from core.roles import Role
 from managers.models import (
     AccountManager,
     Assistant,
@@ -19,7 +19,7 @@ from managers.models import (
     Target,
     TrainingRecord,
 )
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 
 
 def grade(code: str) -> Grade:

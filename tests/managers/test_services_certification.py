@@ -4,10 +4,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from config.roles import GROUP_NAMES, Role
+from core.roles import GROUP_NAMES, Role
 from managers.models import Certification, CertificationScheme, Education, GradeChange
 from managers.services import certification_decide, qualification_check
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, CertificationFactory, grade
 
 pytestmark = pytest.mark.django_db

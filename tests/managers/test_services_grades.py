@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from config.roles import Role
+from core.roles import Role
 from managers.models import AccountManager, GradeChange
 from managers.services import grade_change, manager_set_supervisor
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, grade
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from config.roles import Role
+from core.roles import Role
 from managers.models import GradeChange
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.managers.factories import (
     AccountManagerFactory,
     GradeChangeFactory,

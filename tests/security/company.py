@@ -14,13 +14,13 @@ from django.contrib.auth.models import User
 
 from appraisals.models import Appraisal, AppraisalCycle, RaterType, Rating, SurveyInvitation
 from clients.models import Client, Interaction, Report
-from config.roles import Role
+from core.roles import Role
 from incentives.models import PayStatement
 from managers.models import AccountManager, Assistant
 from tests.appraisals.factories_ratings import AppraisalCycleFactory
 from tests.appraisals.factories_results import ClosedCycleFactory, FinalAppraisalFactory, hr_user
 from tests.clients.factories import AssignmentFactory, ClientFactory, InteractionFactory, ReportFactory
-from tests.config.factories import UserFactory
+from tests.core.factories import UserFactory
 from tests.incentives.factories import PayPeriodFactory, PayStatementFactory, RecognitionFactory
 from tests.managers.factories import AccountManagerFactory, AssistantFactory, DepartmentFactory
 

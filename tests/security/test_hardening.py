@@ -15,9 +15,9 @@ from django.conf import settings
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from config.permissions import matrix_markdown
-from config.roles import Role
-from tests.config.factories import PASSWORD, UserFactory
+from core.permissions import matrix_markdown
+from core.roles import Role
+from tests.core.factories import PASSWORD, UserFactory
 from tests.security.company import company_build
 from tests.security.test_url_matrix import fetch, urls_for
 

@@ -1,5 +1,5 @@
 """The URL walk: every page of the project, taken from the URL resolver, as every role and as an anonymous visitor,
-with object ids that belong to someone else (line A of department North). Asserts the matrix of config.permissions:
+with object ids that belong to someone else (line A of department North). Asserts the matrix of core.permissions:
 404 or 403 where denied (a redirect to login for an anonymous visitor), and never line A's data in a page, an
 export or a search result. A new page is walked automatically; a new page with arguments fails
 test_every_url_pattern_has_an_argument_maker until ARGUMENT_MAKERS says how to fill them.
@@ -16,7 +16,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from config.models import JobRun
+from core.models import JobRun
 from tests.security.company import Company, company_build
 
 pytestmark = pytest.mark.django_db

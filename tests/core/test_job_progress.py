@@ -1,0 +1,79 @@
+"""Long work started from a page shows its progress, fed by the job's state, and links to the result when done."""
+
+import re
+
+import pytest
+from django.contrib.admin import helpers
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from config import celery_app
+from core.models import JobRun
+from core.roles import Role
+from incentives.models import PayStatement
+from tests.core.factories import UserFactory
+from tests.incentives.factories import FinalAppraisalFactory, PayPeriodFactory, PaySchemeFactory
+from tests.managers.factories import grade
+
+pytestmark = pytest.mark.django_db
+
+
+def _generate(client, period) -> str:
+    """Start pay generation from the admin as HR; return the progress link the page shows."""
+    response = client.post(
+        reverse("admin:incentives_payperiod_changelist"),
+        {"action": "generate_statements", helpers.ACTION_CHECKBOX_NAME: [str(period.pk)]},
+    )
+    message = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    return re.search(r'href="([^"]+)"', message).group(1).replace("&amp;", "&")
+
+
+def test_pay_generation_links_to_its_progress_which_links_to_the_statements_when_done(
+    client, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    PaySchemeFactory(grade=grade("first"))
+    FinalAppraisalFactory()
+    period = PayPeriodFactory()
+    client.force_login(UserFactory(role=Role.HR))
+
+    with django_capture_on_commit_callbacks(execute=False):  # not yet sent: no worker has taken it
+        link = _generate(client, period)
+    page = client.get(link).content.decode()
+    assert "Queued: waiting for a worker" in page
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "See the result" not in page
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the worker runs it in-process
+    with django_capture_on_commit_callbacks(execute=True):
+        link = _generate(client, period)
+    page = client.get(link).content.decode()
+    assert PayStatement.objects.filter(period=period).count() == 1
+    assert "Done." in page and 'http-equiv="refresh"' not in page
+    result = re.search(r'href="([^"]+)">See the result', page).group(1).replace("&amp;", "&")
+    assert result == f"{reverse('admin:incentives_paystatement_changelist')}?period__id__exact={period.pk}"
+
+
+@pytest.mark.parametrize(
+    "status, says",
+    [
+        (JobRun.Status.PENDING, "will be sent when it is back"),
+        (JobRun.Status.RUNNING, 'role="progressbar"'),
+        (JobRun.Status.FAILED, "The job failed"),
+    ],
+)
+def test_progress_page_says_what_state_the_job_is_in(client, status: str, says: str) -> None:
+    JobRun.objects.create(name="incentives.pay_statements_generate", task_id="abc-123", status=status, error="boom")
+    client.force_login(UserFactory(role=Role.HR))
+    page = client.get(reverse("job_progress", args=["abc-123"])).content.decode()
+    assert says in page
+    assert ('http-equiv="refresh"' in page) == (status != JobRun.Status.FAILED)
+
+
+def test_only_hr_follows_jobs_and_the_result_link_stays_on_this_site(client) -> None:
+    JobRun.objects.create(name="x", task_id="t-1", status=JobRun.Status.SUCCEEDED)
+    url = reverse("job_progress", args=["t-1"])
+    client.force_login(UserFactory(role=Role.ACCOUNT_MANAGER))
+    assert client.get(url).status_code == 404
+    client.force_login(UserFactory(role=Role.HR))
+    page = client.get(url, {"next": "https://evil.example.com/"}).content.decode()
+    assert 'href="https://evil.example.com' not in page and "See the result" not in page
