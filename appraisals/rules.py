@@ -1,9 +1,10 @@
-"""Object permissions on appraisals and ratings, as ``rules`` predicates over core.permissions (autodiscovered)."""
+"""Object permissions on appraisals and ratings, as ``rules`` predicates over appraisals.selectors (autodiscovered)."""
 
 from __future__ import annotations
 
 import rules
 
+from appraisals import selectors
 from core import permissions
 
 
@@ -14,22 +15,22 @@ def is_hr(user) -> bool:
 
 @rules.predicate
 def may_view_appraisal(user, appraisal) -> bool:
-    return permissions.can_view_appraisal(user, appraisal)
+    return selectors.can_view_appraisal(user, appraisal)
 
 
 @rules.predicate
 def may_answer_appraisal(user, appraisal) -> bool:
-    return permissions.can_answer_appraisal(user, appraisal)
+    return selectors.can_answer_appraisal(user, appraisal)
 
 
 @rules.predicate
 def may_rate(user, rating) -> bool:
-    return permissions.can_rate(user, rating)
+    return selectors.can_rate(user, rating)
 
 
 @rules.predicate
 def may_manage_spot_checks(user) -> bool:
-    return permissions.can_manage_spot_checks(user)
+    return selectors.can_manage_spot_checks(user)
 
 
 rules.add_perm("appraisals.view_appraisal", is_hr | may_view_appraisal)

@@ -1,13 +1,14 @@
-"""Object permissions on clients and the work done for them, as ``rules`` predicates over core.permissions.
+"""Object permissions on clients and the work done for them, as ``rules`` predicates over clients.selectors.
 
 Autodiscovered (rules.apps.AutodiscoverRulesConfig); ``user.has_perm("clients.view_client", client)`` and
-``{% has_perm %}`` in templates answer exactly as the querysets of core.permissions do.
+``{% has_perm %}`` in templates answer exactly as the querysets of clients.selectors do.
 """
 
 from __future__ import annotations
 
 import rules
 
+from clients import selectors
 from core import permissions
 
 
@@ -18,17 +19,17 @@ def is_hr(user) -> bool:
 
 @rules.predicate
 def may_view_client(user, client) -> bool:
-    return permissions.can_view_client(user, client)
+    return selectors.can_view_client(user, client)
 
 
 @rules.predicate
 def may_log_interaction(user, client) -> bool:
-    return permissions.can_log_interaction(user, client)
+    return selectors.can_log_interaction(user, client)
 
 
 @rules.predicate
 def may_write_report(user, client) -> bool:
-    return permissions.can_write_report(user, client)
+    return selectors.can_write_report(user, client)
 
 
 rules.add_perm("clients.view_client", is_hr | may_view_client)

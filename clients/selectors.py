@@ -1,4 +1,5 @@
-"""Reads about clients: which clients a user may see (the one place that decides it), the list and the client page."""
+"""Reads about clients: who may see and do what on clients and the work done for them (the one place that decides
+it), the list and the client page."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import CharField, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
-from django.http import Http404
 from django.utils import timezone
 
+from clients.filtersets import ClientFilterSet
 from clients.models import Assignment, BusinessRecord, Client, Contact, Feedback, Interaction, Report
-from core import permissions
+from core.permissions import Action, Kind, Scope
 from managers.models import AccountManager
+from managers.selectors import manager_ids_in_scope, scope_of, works_for
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -28,14 +30,80 @@ LATEST_REPORTS = 20
 BUSINESS_MONTHS = 24
 
 
-def managers_visible_to(user: User) -> QuerySet[AccountManager] | None:
-    """The managers whose clients the user may see; None means all (HR). Decided by core.permissions."""
-    return permissions.managers_visible_to(user, permissions.Kind.CLIENT)
+# --- permissions: clients, interactions, reports -------------------------------------------------------------------
+# Interactions, feedback and reports are seen on their client's page, so they follow the client: a reassigned client
+# leaves the old manager's line with its whole history.
 
 
-def clients_visible_to(user: User) -> QuerySet[Client]:
-    """The clients this user may see (core.permissions.clients_visible_to, the one place that decides it)."""
-    return permissions.clients_visible_to(user)
+def _current_manager_ids(user: User, kind: Kind, action: Action) -> list[int] | None:
+    """The managers whose current clients the user's cell covers (None: all)."""
+    return manager_ids_in_scope(user, scope_of(user, kind, action))
+
+
+def clients_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Client]:
+    """The clients this user may act on: those currently assigned to a manager in their scope (HR: all)."""
+    managers = _current_manager_ids(user, Kind.CLIENT, action)
+    if managers is None:
+        return Client.objects.all()
+    # current_manager is the manager of the open assignment, kept by the database: the filter is an index range per
+    # manager, where a subquery on the assignments would join every assignment to the clients.
+    return Client.objects.filter(current_manager_id__in=managers)
+
+
+def interactions_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Interaction]:
+    """The interactions of the clients in the user's scope (for create: the clients they log work for)."""
+    managers = _current_manager_ids(user, Kind.INTERACTION, action)
+    if managers is None:
+        return Interaction.objects.all()
+    return Interaction.objects.filter(client__current_manager_id__in=managers)
+
+
+def reports_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Report]:
+    """The reports on the clients in the user's scope (for create: the clients they serve now)."""
+    managers = _current_manager_ids(user, Kind.REPORT, action)
+    if managers is None:
+        return Report.objects.all()
+    return Report.objects.filter(client__current_manager_id__in=managers)
+
+
+def can_view_client(user: User, client: Client | None) -> bool:
+    return client is not None and clients_visible_to(user).filter(pk=client.pk).exists()
+
+
+# The pages offer writing to the client's current manager and their assistant only; HR writes in the admin.
+
+
+def may_log_interaction_for(user: User, current_manager: AccountManager | None) -> bool:
+    """The client's current manager, or the assistant working for them, logs interactions and feedback."""
+    if current_manager is None or not user.is_authenticated:
+        return False
+    scope = scope_of(user, Kind.INTERACTION, Action.CREATE)
+    if scope == Scope.OWN:
+        return current_manager.user_id == user.pk
+    return scope == Scope.EMPLOYER and works_for(user, current_manager)
+
+
+def may_write_report_for(user: User, current_manager: AccountManager | None) -> bool:
+    """Only the client's current manager writes reports: they answer for their truth."""
+    if current_manager is None or not user.is_authenticated:
+        return False
+    return scope_of(user, Kind.REPORT, Action.CREATE) == Scope.OWN and current_manager.user_id == user.pk
+
+
+def can_log_interaction(user: User, client: Client | None) -> bool:
+    return client is not None and may_log_interaction_for(user, _current_manager(client))
+
+
+def can_write_report(user: User, client: Client | None) -> bool:
+    return client is not None and may_write_report_for(user, _current_manager(client))
+
+
+def _current_manager(client: Client) -> AccountManager | None:
+    assignment = current_assignment_of(client)
+    return assignment.manager if assignment else None
+
+
+# --- the list and the client page ----------------------------------------------------------------------------------
 
 
 def _current_manager_name() -> Subquery:
@@ -77,8 +145,6 @@ def clients_annotated(queryset: QuerySet[Client], *, today: dt.date | None = Non
 
 def client_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Client]:
     """The clients the user may see, filtered (ClientFilterSet) and annotated for the list page."""
-    from clients.filtersets import ClientFilterSet  # the filterset imports this module's helpers
-
     queryset = clients_annotated(clients_visible_to(user))
     filtered = ClientFilterSet(filters or {}, queryset=queryset).qs
     # The primary key breaks ties, so that a page never repeats or skips a row of the one before.
@@ -90,12 +156,9 @@ def industries_visible_to(user: User) -> list[str]:
     return list(clients_visible_to(user).order_by("industry").values_list("industry", flat=True).distinct())
 
 
-def client_detail_for_user(user: User, pk: int) -> Client:
-    """The client if this user may see it, else 404 (never 403: the client's existence is not disclosed)."""
-    client = clients_visible_to(user).filter(pk=pk).first()
-    if client is None:
-        raise Http404("No such client.")
-    return client
+def client_detail_for_user(user: User, pk: int) -> Client | None:
+    """The client if this user may see it, else None (the view answers 404, so its existence is not disclosed)."""
+    return clients_visible_to(user).filter(pk=pk).first()
 
 
 def current_assignment_of(client: Client) -> Assignment | None:
@@ -192,11 +255,11 @@ class ClientActions:
 
 def client_actions_for_user(user: User, *, current_manager: AccountManager | None) -> ClientActions:
     """The current manager logs interactions, records feedback and writes reports; their assistant all but reports."""
-    if not permissions.may_log_interaction_for(user, current_manager):
+    if not may_log_interaction_for(user, current_manager):
         return ClientActions()
     return ClientActions(
         log_interaction=True,
         record_feedback=True,
-        write_report=permissions.may_write_report_for(user, current_manager),
+        write_report=may_write_report_for(user, current_manager),
         manager=current_manager,
     )

@@ -1,5 +1,5 @@
 """Pages for managers: "My clients" and the client page with its three forms. Views only call selectors and
-services; every client is loaded through client_detail_for_user, so a client outside the user's line is a 404."""
+services; every client is loaded through _get_client_for_user, so a client outside the user's line is a 404."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,6 +31,14 @@ from clients.selectors import (
 )
 
 PAGE_SIZE = 25
+
+
+def _get_client_for_user(request: HttpRequest, pk: int) -> Client:
+    """The client, or 404 when the user may not see it (never 403: its existence is not disclosed)."""
+    client = client_detail_for_user(request.user, pk)
+    if client is None:
+        raise Http404(_("No such client."))
+    return client
 
 
 @login_required
@@ -68,7 +76,7 @@ def _render_client_page(
 @require_GET
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The client file: contacts, assignments, interactions, business, feedback, reports."""
-    return _render_client_page(request, client_detail_for_user(request.user, pk))
+    return _render_client_page(request, _get_client_for_user(request, pk))
 
 
 def _post_to_client(
@@ -83,7 +91,7 @@ def _post_to_client(
     anchor: str,
 ) -> HttpResponse:
     """Validate the form, call the service, redirect on success; on any error re-render the page, nothing saved."""
-    client = client_detail_for_user(request.user, pk)
+    client = _get_client_for_user(request, pk)
     assignment = current_assignment_of(client)
     actions = client_actions_for_user(request.user, current_manager=assignment.manager if assignment else None)
     if not allowed(actions):

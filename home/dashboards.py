@@ -23,9 +23,10 @@ from appraisals.models import Appeal, Appraisal, AppraisalCycle, RaterType, Rati
 from appraisals.services.ratings import ratings_pending_for
 from appraisals.services.results import appraisal_history
 from clients.models import Client, Interaction, TieringRun
-from core import permissions
+from core.permissions import Scope
 from incentives.models import PayStatement
 from managers.models import AccountManager, Assistant, AssistantKpi, ClientTier, Department, Grade, Target
+from managers.selectors import manager_line_ids, managers_in_scope
 
 # How far back "behind on client contact" looks, and how many rows each list shows (the full lists are elsewhere).
 CONTACT_DAYS = 30
@@ -276,8 +277,6 @@ def manager_dashboard(*, user: AbstractBaseUser, today: dt.date | None = None) -
         is_supervisor=manager.subordinate_count > 0,
     )
     if dashboard.is_supervisor:
-        from managers.selectors import manager_line_ids
-
         line = manager_line_ids(manager)
         dashboard.line_cycle = latest_closed_cycle()
         dashboard.line_scores = scores_of(cycle=dashboard.line_cycle, managers=line)
@@ -303,7 +302,7 @@ def department_head_dashboard(*, user: AbstractBaseUser, today: dt.date | None =
     """The department head's home: the department's latest scores, who is behind on contact, pending head ratings."""
     today = today or timezone.localdate()
     # The department scope of the permission matrix: the managers of the departments this user heads.
-    managers = permissions.managers_in_scope(user, permissions.Scope.DEPARTMENT)
+    managers = managers_in_scope(user, Scope.DEPARTMENT)
     cycle = latest_closed_cycle()
     scores = scores_of(cycle=cycle, managers=managers)
     return HeadDashboard(

@@ -11,10 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from core import exports, permissions
+from appraisals.models import Appraisal, AppraisalCycle
+from appraisals.selectors import appraisal_for_user, can_see_all_results
+from appraisals.services.results import appraisal_explanation
+from appraisals.views.cycles import CycleResultsFilterSet, cycle_results_ranking
+from clients.selectors import client_list
+from core import exports
 from core.exports import Column, column
 from core.roles import Role, role_of
 from home import dashboards
+from incentives.models import PayStatement
+from incentives.selectors import pay_statement_for_user
 
 HOME_TEMPLATES = {
     Role.HR: "home/hr.html",
@@ -52,14 +59,29 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
+# Reports are shown to the same people as the object's own page, and denied the same way: a 404.
+
+
+def _get_appraisal_for_user(request: HttpRequest, pk: int) -> Appraisal:
+    appraisal = appraisal_for_user(request.user, pk)
+    if appraisal is None:
+        raise Http404(_("No such appraisal."))
+    return appraisal
+
+
+def _get_pay_statement_for_user(request: HttpRequest, pk: int) -> PayStatement:
+    statement = pay_statement_for_user(user=request.user, pk=pk)
+    if statement is None:
+        raise Http404(_("No such pay statement."))
+    return statement
+
+
 @login_required
 @require_GET
 def appraisal_report(request: HttpRequest, pk: int) -> HttpResponse:
     """A manager's one-page appraisal report, printable, or as XLSX with ?export=xlsx; the same people may see it
-    as the appraisal page (appraisal_for_user: 404 outside the user's line)."""
-    from appraisals.services.results import appraisal_explanation, appraisal_for_user
-
-    appraisal = appraisal_for_user(request.user, pk)
+    as the appraisal page (404 outside the user's line)."""
+    appraisal = _get_appraisal_for_user(request, pk)
     explanation = appraisal_explanation(appraisal=appraisal)
     if request.GET.get("export"):
         if request.GET["export"] != "xlsx":
@@ -74,10 +96,8 @@ def appraisal_report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def pay_statement_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """A pay statement, printable, or as XLSX with ?export=xlsx; its owner and HR only (pay_statement_for_user)."""
-    from incentives.selectors import pay_statement_for_user
-
-    statement = pay_statement_for_user(user=request.user, pk=pk)
+    """A pay statement, printable, or as XLSX with ?export=xlsx; its owner and HR only."""
+    statement = _get_pay_statement_for_user(request, pk)
     if request.GET.get("export"):
         if request.GET["export"] != "xlsx":
             raise Http404("Unknown export format.")
@@ -105,8 +125,6 @@ CLIENT_COLUMNS = [
 def clients_export(request: HttpRequest) -> HttpResponse:
     """ "My clients" as CSV or XLSX (?export=csv|xlsx): the same clients, filters and order as the list page, every
     page of it (clients.selectors.client_list decides what the user may see)."""
-    from clients.selectors import client_list
-
     clients = client_list(user=request.user, filters=request.GET)
     return exports.export_response(
         items=clients.iterator(chunk_size=500),
@@ -137,11 +155,7 @@ RESULT_COLUMNS = [
 @require_GET
 def cycle_results_export(request: HttpRequest) -> HttpResponse:
     """A cycle's ranking (HR) as CSV or XLSX, with the results page's filters (?cycle=&grade=&department=)."""
-    # Imported here: the cycle results page and its filters belong to the appraisals app.
-    from appraisals.models import AppraisalCycle
-    from appraisals.views.cycles import CycleResultsFilterSet, cycle_results_ranking
-
-    if not permissions.can_see_all_results(request.user):
+    if not can_see_all_results(request.user):
         raise PermissionDenied
     cycles = AppraisalCycle.objects.exclude(state=AppraisalCycle.State.DRAFT)
     wanted = request.GET.get("cycle")

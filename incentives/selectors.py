@@ -1,22 +1,50 @@
-"""Reads about pay and recognition: a manager's statements with their explanation, recognition, roll of honour."""
+"""Reads about pay and recognition: who may see which pay statement (own pay only), a manager's statements with
+their explanation, recognition, the roll of honour."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
-from django.http import Http404
 
-from core import permissions
+from core.permissions import Action, Kind, Scope
 from incentives.models import PayStatement, Recognition
 from managers.models import AccountManager
-from managers.selectors import grade_label
+from managers.selectors import grade_label, scope_of
 
-VIEW_ALL_PERMISSION = permissions.VIEW_ALL_PAY_PERMISSION
+User = AbstractBaseUser | AnonymousUser
+
+# Granted by HR to payroll, who see every statement without being HR.
+VIEW_ALL_PERMISSION = "incentives.view_all_pay_statements"
 
 
-def pay_statements_visible_to_all(user: AbstractBaseUser) -> bool:
-    """HR, or a user HR granted the permission, sees every pay statement; nobody else sees another's pay."""
-    return permissions.sees_all_pay(user)
+# --- permissions: pay statements -----------------------------------------------------------------------------------
+
+
+def sees_all_pay(user: User) -> bool:
+    """HR, or a user HR explicitly granted the permission, sees every pay statement."""
+    if not user.is_authenticated:
+        return False
+    return scope_of(user, Kind.PAY_STATEMENT, Action.VIEW) == Scope.ALL or user.has_perm(VIEW_ALL_PERMISSION)
+
+
+def pay_statements_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[PayStatement]:
+    """Own pay only: a supervisor or department head never sees a colleague's statement."""
+    scope = scope_of(user, Kind.PAY_STATEMENT, action)
+    if scope == Scope.ALL or (action in (Action.LIST, Action.VIEW) and sees_all_pay(user)):
+        return PayStatement.objects.all()
+    if scope == Scope.OWN:
+        return PayStatement.objects.filter(manager__user=user)
+    return PayStatement.objects.none()
+
+
+def can_view_pay_statement(user: User, statement: PayStatement | None) -> bool:
+    if statement is None or not user.is_authenticated:
+        return False
+    # One's own statement (only a manager has one): no query needed to decide.
+    return statement.manager.user_id == user.pk or sees_all_pay(user)
+
+
+# --- statements, recognition --------------------------------------------------------------------------------------
 
 
 def _statements() -> QuerySet[PayStatement]:
@@ -43,14 +71,12 @@ def pay_statements_of_manager(*, manager: AccountManager) -> list[PayStatement]:
     return [_with_labels(s) for s in statements]
 
 
-def pay_statement_for_user(*, user: AbstractBaseUser, pk: int) -> PayStatement:
-    """The statement if the user may see it (its owner, HR, or a user granted the permission); else 404."""
+def pay_statement_for_user(*, user: User, pk: int) -> PayStatement | None:
+    """The statement with its explanation ready to show if the user may see it (its owner, HR, or a user granted the
+    permission); else None."""
     statement = _statements().filter(pk=pk).first()
-    if statement is None:
-        raise Http404
-    if not permissions.can_view_pay_statement(user, statement):
-        # Not "forbidden": whether a colleague's statement exists is itself not the user's business.
-        raise Http404
+    if not can_view_pay_statement(user, statement):
+        return None
     return _with_labels(statement)
 
 

@@ -6,8 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from incentives.models import Recognition
+from incentives.models import PayStatement, Recognition
 from incentives.selectors import (
     pay_statement_for_user,
     pay_statements_of_manager,
@@ -31,9 +32,18 @@ def my_pay(request: HttpRequest) -> HttpResponse:
     return render(request, "incentives/my_pay.html", {"manager": manager, "statements": statements})
 
 
+def _get_statement_for_user(request: HttpRequest, pk: int) -> PayStatement:
+    """The statement, or 404 when the user may not see it: whether a colleague's statement exists is not theirs to
+    know."""
+    statement = pay_statement_for_user(user=request.user, pk=pk)
+    if statement is None:
+        raise Http404(_("No such pay statement."))
+    return statement
+
+
 @login_required
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = pay_statement_for_user(user=request.user, pk=pk)
+    statement = _get_statement_for_user(request, pk)
     return render(request, "incentives/statement_detail.html", {"statement": statement})
 
 

@@ -1,4 +1,4 @@
-"""Reads about managers: whom a user acts as, and a supervision line."""
+"""Reads about managers: whom a user acts as, a supervision line, and which managers a user's permissions reach."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from managers.models import AccountManager, Grade, GradeChange
+from core.permissions import GRADES_SHARE_ONE_ROW, MATRIX, Action, Actor, Kind, Scope, actor_for
+from core.roles import Role, role_of
+from managers.models import AccountManager, Assistant, Grade, GradeChange
+
+User = AbstractBaseUser | AnonymousUser
 
 # Supervisors hold strictly higher grades, so a line is at most as deep as there are grades (four): a fixed chain
 # of joins finds everyone below a manager in one query, with no recursion.
@@ -113,3 +117,75 @@ def manager_profile(*, user: AbstractBaseUser, day: date | None = None) -> dict[
         "trainings": list(manager.trainings.all()),
         "targets": list(manager.targets.select_related("parent__manager__user").order_by("-period_start", "horizon")),
     }
+
+
+# --- whom a user acts as in the permission matrix, and the managers a scope covers ---------------------------------
+
+
+def acting_manager(user: User) -> AccountManager | None:
+    """manager_for_user, looked up once per user object: one page asks several permission questions."""
+    cached = getattr(user, "_permissions_manager_cache", False)
+    if cached is False:
+        cached = manager_for_user(user)
+        if user.is_authenticated:
+            user._permissions_manager_cache = cached
+    return cached
+
+
+def actor_of(user: User) -> Actor | None:
+    """The column of the matrix the user acts in; None for an anonymous user or one without a role."""
+    role = role_of(user)
+    if role != Role.ACCOUNT_MANAGER:
+        return actor_for(role)
+    manager = acting_manager(user)
+    grade = manager.grade if manager else None
+    return actor_for(role, grade.code if grade else None)
+
+
+def scope_of(user: User, kind: Kind, action: Action) -> Scope:
+    """The matrix cell for this user; anonymous users and users without a role get none."""
+    if GRADES_SHARE_ONE_ROW and role_of(user) == Role.ACCOUNT_MANAGER:
+        return MATRIX[Actor.SENIOR][kind][action]
+    actor = actor_of(user)
+    return Scope.NONE if actor is None else MATRIX[actor][kind][action]
+
+
+def managers_in_scope(user: User, scope: Scope) -> QuerySet[AccountManager] | None:
+    """The managers whose objects a scope covers for this user; None means every manager, empty means none."""
+    if scope == Scope.ALL:
+        return None
+    if not user.is_authenticated:
+        return AccountManager.objects.none()
+    if scope == Scope.DEPARTMENT:
+        return AccountManager.objects.filter(department__head=user)
+    if scope in (Scope.LINE, Scope.OWN):
+        manager = acting_manager(user)
+        if manager is None:
+            return AccountManager.objects.none()
+        return manager_line(manager) if scope == Scope.LINE else AccountManager.objects.filter(pk=manager.pk)
+    if scope == Scope.EMPLOYER:
+        return AccountManager.objects.filter(assistants__user=user, assistants__active=True)
+    return AccountManager.objects.none()
+
+
+def manager_ids_in_scope(user: User, scope: Scope) -> list[int] | None:
+    """The ids of managers_in_scope (None: all). A list of ids lets the database use its statistics for each of them,
+    where a line subquery is one estimate for any line."""
+    if scope == Scope.LINE and (manager := acting_manager(user)) is not None:
+        return manager_line_ids(manager)
+    managers = managers_in_scope(user, scope)
+    return None if managers is None else list(managers.values_list("pk", flat=True))
+
+
+def managers_visible_to(
+    user: User, kind: Kind = Kind.CLIENT, action: Action = Action.VIEW
+) -> QuerySet[AccountManager] | None:
+    """The managers whose objects of this kind the user may act on; None means all (HR)."""
+    return managers_in_scope(user, scope_of(user, kind, action))
+
+
+def works_for(user: User, manager: AccountManager) -> bool:
+    """The user is a key-account assistant with an active attachment to this manager."""
+    return (
+        role_of(user) == Role.ASSISTANT and Assistant.objects.filter(user=user, manager=manager, active=True).exists()
+    )

@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from appraisals.models import Appraisal, AppraisalCycle, Dimension, Indicator, RaterType, Rating, RatingScore, Template
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
+from appraisals.selectors import ratings_given_by
 
 # Ratings may be given while the cycle is open and, for latecomers, during review; never in draft or once closed.
 RATING_STATES = (AppraisalCycle.State.OPEN, AppraisalCycle.State.REVIEW)
@@ -174,8 +175,6 @@ def ratings_pending_for(user: AbstractBaseUser) -> QuerySet[Rating]:
 
 def rating_for_rater(*, user: AbstractBaseUser, pk: int) -> Rating:
     """The user's own (non-client) rating with what its page shows; Rating.DoesNotExist for anyone else's."""
-    from core.permissions import ratings_given_by
-
     return ratings_given_by(user).select_related("appraisal__manager__user", "appraisal__cycle__template").get(pk=pk)
 
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from appraisals import selectors as permissions
 from appraisals.models import Appeal, Appraisal, AppraisalCycle, Indicator, RaterType, Recommendation, ResultRule
 from appraisals.models.plans import Dimension
-from core import permissions
 from core.roles import Role, role_of
 from managers.models import AccountManager, Grade, GradeChange
 from managers.selectors import manager_for_user, manager_line

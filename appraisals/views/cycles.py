@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Appraisal, AppraisalCycle
-from core import permissions
+from appraisals.selectors import can_see_all_results
 from managers.models import Department, Grade
 
 # A page of the ranking: a cycle of 2,000 appraisals on one page was ~900 KB of HTML and seconds to render.
@@ -46,7 +46,7 @@ def cycle_results_ranking(*, cycle: AppraisalCycle) -> QuerySet[Appraisal]:
 @login_required
 def cycle_results(request: HttpRequest) -> HttpResponse:
     """The ranking of a cycle's appraisals (HR only)."""
-    if not permissions.can_see_all_results(request.user):
+    if not can_see_all_results(request.user):
         raise PermissionDenied
     cycles = list(AppraisalCycle.objects.exclude(state=AppraisalCycle.State.DRAFT).order_by("-period_end", "-pk"))
     cycle = None

@@ -1,5 +1,5 @@
 """Pages of results for managers and their supervisors: my appraisals, an appraisal with its explanation
-(acknowledge / appeal), my line's results. Every appraisal is loaded through appraisal_for_user: outside the
+(acknowledge / appeal), my line's results. Every appraisal is loaded through _get_appraisal_for_user: outside the
 user's line it is a 404."""
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisals.models import Appraisal
+from appraisals.selectors import appraisal_for_user
 from appraisals.services.results import (
     appeal_create,
     appeal_deadline,
     appraisal_acknowledge,
     appraisal_explanation,
-    appraisal_for_user,
     appraisal_history,
     line_results,
 )
@@ -36,6 +36,14 @@ class AppealForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("Say which figure you contest and why; HR answers in writing."),
     )
+
+
+def _get_appraisal_for_user(request: HttpRequest, pk: int) -> Appraisal:
+    """The appraisal, or 404 when the user may not see it (never 403: its existence is not disclosed)."""
+    appraisal = appraisal_for_user(request.user, pk)
+    if appraisal is None:
+        raise Http404(_("No such appraisal."))
+    return appraisal
 
 
 @login_required
@@ -73,13 +81,13 @@ def _render_detail(
 @require_GET
 def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One appraisal: the total, the band, and how every indicator contributed to it."""
-    return _render_detail(request, appraisal_for_user(request.user, pk))
+    return _render_detail(request, _get_appraisal_for_user(request, pk))
 
 
 @login_required
 @require_POST
 def appraisal_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
-    appraisal = appraisal_for_user(request.user, pk)
+    appraisal = _get_appraisal_for_user(request, pk)
     try:
         appraisal_acknowledge(appraisal=appraisal, by=request.user)
     except ValidationError as error:
@@ -92,7 +100,7 @@ def appraisal_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def appraisal_appeal_view(request: HttpRequest, pk: int) -> HttpResponse:
-    appraisal = appraisal_for_user(request.user, pk)
+    appraisal = _get_appraisal_for_user(request, pk)
     form = AppealForm(request.POST)
     if form.is_valid():
         try:
