@@ -45,9 +45,8 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, Any]:
     else:
         config.setdefault("CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True
-        # PostgreSQL's JIT compiles a query whose *estimated* cost is high; for the close's per-manager book query
-        # it spent 1.06 s compiling a query that runs in 0.65 s. This application's queries are short or
-        # index-driven, where JIT costs more than it saves, so it is off for its connections.
+        # PostgreSQL's JIT compiles queries it estimates costly; for this application's short or index-driven
+        # queries (the cycle close's book query included) compiling takes longer than running, so it is off.
         config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
     return config
 

@@ -1,8 +1,8 @@
 """Rendered form HTML remembered per process, under a key made of everything that HTML depends on.
 
 crispy-forms renders each field through several templates, and Django renders each <option> of a select through a
-template of its own: on the pages measured in issue 9 that was most of the Python time (9 ms of the client list's
-filter, about 25 ms of the client page's three forms). The HTML of a field is a pure function of the form's class,
+template of its own: that is most of the Python time of a page with forms (about 9 ms for the client list's filter,
+25 ms for the client page's three forms). The HTML of a field is a pure function of the form's class,
 the language, the field's name, label, help text and flags, its widget's attributes and choices, the value shown and
 the errors. This module computes that key (cheap) and renders only when it has not seen the key in this process.
 

@@ -419,8 +419,8 @@ def band_distribution(*, cycle: AppraisalCycle | None, by: str) -> Chart:
 
 def pareto_chart() -> tuple[Chart, TieringRun | None]:
     """The 80/20 chart as the latest tiering run ranked the clients: cumulative share of volume against share of
-    clients, at the ~100 ranks the run kept (one indexed query; ranking 100,000 clients per view took
-    seconds). Empty, with the run None, before the first run."""
+    clients, at the ~100 ranks the run kept (one indexed query, rather than ranking every client per view).
+    Empty, with the run None, before the first run."""
     run = (
         TieringRun.objects.order_by("-computed_at", "-pk")
         .only("pk", "computed_at", "period_start", "period_end", "pareto_points")

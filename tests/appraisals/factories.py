@@ -1,4 +1,4 @@
-"""Factories of the appraisal (engineer A's; B and C add theirs in factories_*.py)."""
+"""Factories of plans, templates, cycles and appraisals (ratings and results have theirs in factories_*.py)."""
 
 from __future__ import annotations
 
@@ -207,8 +207,8 @@ def rating_fill(rating: Rating, values: dict[Indicator, int], *, submitted: bool
 def hr_user(**kwargs: object):
     """An HR user holding HR's permissions.
 
-    core.roles.roles_sync runs on post_migrate of the config app, before the permissions of the apps listed after
-    it exist on a fresh database, so it is run again here (reported to the lead; config/ is not ours).
+    core.roles.roles_sync is run first, so that the group holds every app's permissions whatever the test database
+    went through before (a transactional test's flush empties the permission tables).
     """
     from core.roles import Role, roles_sync
     from tests.core.factories import UserFactory

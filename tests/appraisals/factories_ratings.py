@@ -1,4 +1,4 @@
-"""Factories for the ratings, surveys and fairness tests (engineer B), built directly on the models."""
+"""Factories for the ratings, surveys and fairness tests, built directly on the models."""
 
 from __future__ import annotations
 
@@ -97,8 +97,7 @@ class AppraisalCycleFactory(factory.django.DjangoModelFactory):
 def rater_user(role: Role = Role.ACCOUNT_MANAGER) -> User:
     """A user in the role with no usable password (hashing one takes a second; tests log in with force_login).
 
-    For HR, the role's permissions are synced first: on a fresh test database roles_sync ran before the
-    permissions of the later apps existed (the same workaround as engineer A's hr_user).
+    For HR, the role's permissions are synced first, as factories.hr_user does.
     """
     if role == Role.HR:
         roles_sync()

@@ -1,5 +1,5 @@
 """Factories for results and spot-checks: closed cycles and final appraisals created directly, with an explanation
-of the contract's shape whose contributions add up to the total (engineer C's tests)."""
+of the contract's shape whose contributions add up to the total."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ class FinalAppraisalFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: type[Appraisal], *args: object, **kwargs: object) -> Appraisal:
-        # A closed cycle refuses new appraisals (engineer A's guard); reopen it for the write with a queryset update
+        # A closed cycle refuses new appraisals (the closed-cycle guard); reopen it for the write with a queryset update
         # (no signals), as if the close had written it, and close it again.
         cycle = kwargs["cycle"]
         state = AppraisalCycle.objects.filter(pk=cycle.pk).values_list("state", flat=True).get()
@@ -171,7 +171,7 @@ def spot_check_policy(sample_size: int = 3) -> SpotCheckPolicy:
 
 
 def hr_user(**kwargs: object):
-    """An HR user with HR's permissions (engineer A's helper, re-exported for C's tests)."""
+    """An HR user with HR's permissions (factories.hr_user)."""
     from tests.appraisals.factories import hr_user as make
 
     return make(**kwargs)

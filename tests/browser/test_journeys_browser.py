@@ -1,4 +1,4 @@
-"""The journeys of issue 8 in a real browser, each in English and in Chinese: a manager logs a visit, rates
+"""Three journeys in a real browser, each in English and in Chinese: a manager logs a visit, rates
 themselves and reads their appraisal explanation; a client answers a survey link; HR opens and closes a cycle in
 the admin and approves a promotion. The data is built with the factories; the checks read the database."""
 
@@ -50,7 +50,7 @@ def test_manager_logs_a_visit_rates_themselves_and_reads_their_explanation(page_
     page.goto(f"{page.base_url}/clients/{client.pk}/")
     page.click("button[data-bs-target='#interaction-form']")
     page.select_option("#id_interaction-kind", "visit")
-    # Typed in: in Chinese the field's initial date is rendered in a format the date input rejects (reported).
+    # Typed in as a user would, in the ISO form a date input takes in every language.
     page.fill("#id_interaction-date", dt.date.today().isoformat())
     page.fill("#id_interaction-summary", "Visited the finance director")
     submit(page, "#interaction-form button[type=submit]")

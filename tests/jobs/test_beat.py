@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-# SPEC.md "Scheduled jobs": open regular cycles and close them at their deadline (cycles_due), remind raters, draw
-# spot-checks, recompute client tiers, snapshot the measured indicators; the issue adds pay after close; and the
-# plumbing: the heartbeat and sending the jobs saved while the broker was down.
+# The scheduled jobs: open regular cycles and close them at their deadline (cycles_due), remind raters, draw
+# spot-checks, recompute client tiers, snapshot the measured indicators, pay after close; and the plumbing: the
+# heartbeat and sending the jobs saved while the broker was down.
 EXPECTED = {
     "Heartbeat": "core.heartbeat",
     "Send pending jobs": "core.jobs_pending_dispatch",

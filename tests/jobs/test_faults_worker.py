@@ -1,7 +1,7 @@
 """Fault tests against a real Redis and real worker processes (CI runs them on Redis; the filesystem broker of a bare
 machine loses a task a killed worker had taken, so there they are skipped).
 
-Each prints its timings (run with -s to see them); the report of issue 6 lists them.
+Each prints its timings (run with -s to see them).
 """
 
 from __future__ import annotations

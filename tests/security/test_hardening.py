@@ -178,7 +178,7 @@ def test_the_policy_forbids_inline_script() -> None:
     assert "frame-ancestors 'none'" in policy
 
 
-# --- the README carries the matrix of config/permissions.py ---------------------------------------------------------
+# --- the README carries the permission matrix of the code -----------------------------------------------------------
 
 
 def test_the_readme_shows_the_permission_matrix_of_the_code() -> None:
