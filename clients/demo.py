@@ -25,7 +25,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from clients.models import Assignment, BusinessRecord, Client, Contact, Feedback, Interaction, Report
-from managers.models import AccountManager, Assistant, ClientTier, Grade
+from core.choices import ClientTier
+from managers.models import AccountManager, Assistant, Grade
 
 CLIENT_COUNT = 600
 BUSINESS_MONTHS = 24

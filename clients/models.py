@@ -11,8 +11,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.choices import ChoiceLabels
-from managers.models import AccountManager, ClientTier
+from core.choices import ChoiceLabels, ClientTier
+from managers.models import AccountManager
 
 
 class Client(ChoiceLabels, models.Model):

@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Assignment, BusinessRecord, Client, Feedback, Interaction, Report
-from managers.models import AccountManager, Assistant, ClientTier
+from core.choices import ClientTier
+from managers.models import AccountManager, Assistant
 
 # The fields of a client a user may write; the tier is not among them: only the 80/20 tiering sets it.
 CLIENT_EDITABLE_FIELDS = ("name", "registration_code", "industry", "size", "status", "address")

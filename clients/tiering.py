@@ -38,7 +38,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from clients.models import Assignment, BusinessRecord, Client, ClientTierChange, TieringRun
-from managers.models import AccountManager, ClientTier, Grade, GradeChange
+from core.choices import ClientTier
+from managers.models import AccountManager, Grade, GradeChange
 
 VOLUME = DecimalField(max_digits=20, decimal_places=2)
 SHARE_PLACES = Decimal("0.0001")

@@ -24,8 +24,9 @@ from appraisals.services.ratings import ratings_pending_for
 from appraisals.services.results import appraisal_history
 from clients.models import Client, Interaction, TieringRun
 from core import permissions
+from core.choices import ClientTier
 from incentives.models import PayStatement
-from managers.models import AccountManager, Assistant, AssistantKpi, ClientTier, Department, Grade, Target
+from managers.models import AccountManager, Assistant, AssistantKpi, Department, Grade, Target
 
 # How far back "behind on client contact" looks, and how many rows each list shows (the full lists are elsewhere).
 CONTACT_DAYS = 30

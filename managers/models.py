@@ -14,17 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.choices import ChoiceLabels
+from core.choices import ChoiceLabels, ClientTier
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
-
-
-class ClientTier(models.TextChoices):
-    """The 80/20 tiers of clients (核心客户 / 重点客户 / 普通客户); the grades say which they may serve."""
-
-    CORE = "core", _("core client")
-    KEY = "key", _("key client")
-    ORDINARY = "ordinary", _("ordinary client")
 
 
 class Education(models.IntegerChoices):
