@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from managers.models import AccountManager, Grade, GradeChange
+from managers.qualification import qualification_check
 
 # Supervisors hold strictly higher grades, so a line is at most as deep as there are grades (four): a fixed chain
 # of joins finds everyone below a manager in one query, with no recursion.
@@ -72,8 +73,6 @@ def grade_label(code: str | None) -> str:
 
 def manager_profile(*, user: AbstractBaseUser, day: date | None = None) -> dict[str, object] | None:
     """Everything the "My profile" page shows, in a fixed number of queries; None if the user is not a manager."""
-    from managers.services import qualification_check
-
     day = day or timezone.localdate()
     history = GradeChange.objects.select_related(
         "from_grade", "to_grade__required_prior_grade", "approved_by"
