@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import CharField, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.http import Http404
 from django.utils import timezone
@@ -98,9 +98,23 @@ def client_detail_for_user(user: User, pk: int) -> Client:
     return client
 
 
-def current_assignment_of(client: Client) -> Assignment | None:
-    """The client's open assignment with its manager and user, or None."""
-    return client.assignments.filter(end__isnull=True).select_related("manager__user").first()
+def client_assignment_on(*, client: Client, day: dt.date | None = None) -> Assignment | None:
+    """The client's assignment in force on the day (dates inclusive; on a same-day correction the later start, then
+    the later row, wins), with its manager and user; without a day, the open one, which Client.current_manager names
+    (clients.db_triggers). None when nobody serves the client."""
+    in_force = Q(end__isnull=True) if day is None else Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+    return (
+        Assignment.objects.filter(in_force, client=client)
+        .select_related("manager__user")
+        .order_by("-start", "-pk")
+        .first()
+    )
+
+
+def client_manager_on(*, client: Client, day: dt.date | None = None) -> AccountManager | None:
+    """The client's account manager on the day (without a day: now), or None."""
+    assignment = client_assignment_on(client=client, day=day)
+    return assignment.manager if assignment else None
 
 
 @dataclass
@@ -121,11 +135,7 @@ class ClientPage:
     business: list[BusinessMonth]
     feedback: list[Feedback]
     reports: list[Report]
-    current_assignment: Assignment | None = field(default=None)
-
-    @property
-    def current_manager(self) -> AccountManager | None:
-        return self.current_assignment.manager if self.current_assignment else None
+    current_manager: AccountManager | None = field(default=None)
 
     @property
     def chart_data(self) -> dict[str, list]:
@@ -175,7 +185,8 @@ def client_page(*, client: Client, today: dt.date | None = None) -> ClientPage:
         business=business,
         feedback=list(client.feedback.select_related("manager__user").order_by("-date", "-pk")[:LATEST_FEEDBACK]),
         reports=list(client.reports.select_related("manager__user").order_by("-created_at", "-pk")[:LATEST_REPORTS]),
-        current_assignment=next((row for row in assignments if row.end is None), None),
+        # The column kept by the database names the manager; the assignments loaded above carry the object.
+        current_manager=next((row.manager for row in assignments if row.manager_id == client.current_manager_id), None),
     )
 
 

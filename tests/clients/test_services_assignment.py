@@ -11,7 +11,8 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from clients import services
 from clients.models import Assignment
-from clients.services import assignment_create, assignment_end, client_manager_on
+from clients.selectors import client_manager_on
+from clients.services import assignment_create, assignment_end
 from core.choices import ClientTier
 from managers.models import AccountManager
 from tests.clients.factories import ClientFactory
