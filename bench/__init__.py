@@ -1,1 +1,1 @@
-"""The benchmark company (issue 9): a generator straight into PostgreSQL and a benchmark runner."""
+"""The benchmark company: a generator straight into PostgreSQL and a benchmark runner."""

@@ -1,9 +1,12 @@
-"""The SQL floors of bench/floors.sql, loaded by name."""
+"""The benchmark's floors: the least the database needs for what a service computes. Cycle close's is a hand-written
+query in floors.sql, loaded by name; tiering's is the tiering's own ranking query, without the writes of a run."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+
+from clients.tiering import TieringWindow, client_ranking
 
 FLOORS_FILE = Path(__file__).with_name("floors.sql")
 
@@ -26,7 +29,7 @@ def cycle_totals_floor(cursor, *, cycle_id: int) -> list[tuple]:
     return cursor.fetchall()
 
 
-def tiering_floor(cursor, *, start, end) -> list[tuple]:
-    """(client id, tier, new tier, volume, cumulative, total) of the clients whose tier changes, by the SQL floor."""
-    cursor.execute(floor_sql("tiering"), {"start": start, "end": end})
-    return cursor.fetchall()
+def tiering_floor(*, start, end) -> list[tuple]:
+    """(client id, tier, new tier) of the clients whose tier changes, by the ranking query alone."""
+    ranking = client_ranking(TieringWindow(start=start, end=end))
+    return [(row.pk, row.tier, row.new_tier) for row in ranking if row.new_tier != row.tier]

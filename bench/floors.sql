@@ -1,6 +1,6 @@
--- The benchmark's floors: single hand-written PostgreSQL queries that compute what the services compute, so the
--- services' time can be stated as a multiple of the least the database needs. Each query is one statement; its
--- parameters are psycopg2 named placeholders. bench/run.py splits this file on the "-- name:" lines.
+-- The benchmark's floor of cycle close: one hand-written PostgreSQL statement that computes what the service
+-- computes, so the service's time can be stated as a multiple of the least the database needs. Its parameters are
+-- psycopg2 named placeholders; bench/floors.py finds it by its "-- name:" line.
 
 -- name: cycle_totals
 -- Every appraisal's total and band as appraisals.services.cycles.cycle_close computes them, from the raw data
@@ -163,34 +163,3 @@ SELECT appraisal_id, manager_id, round(total, 2) AS total,
             ELSE 'fail' END AS band
 FROM totals
 ORDER BY appraisal_id;
-
--- name: tiering
--- The 80/20 tiering of clients.tiering.tiering_run: every client ranked by its volume in the window (ties by
--- primary key), core up to the client that crosses 80 % of the total, key up to 95 %, the rest and every client
--- without volume ordinary. Returns the clients whose tier changes, as the service's ranking query does.
--- Parameters: start, end (the window's first and last day).
-WITH volumes AS (
-    SELECT c.id, c.tier, coalesce(v.volume, 0) AS volume
-    FROM clients_client c
-    LEFT JOIN (
-        SELECT client_id, sum(volume) AS volume FROM clients_businessrecord
-        WHERE month BETWEEN %(start)s AND %(end)s GROUP BY client_id
-    ) v ON v.client_id = c.id
-),
-ranked AS (
-    SELECT id, tier, volume,
-           sum(volume) OVER (ORDER BY volume DESC, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - volume
-               AS before,
-           sum(volume) OVER () AS total
-    FROM volumes
-),
-tiered AS (
-    SELECT id, tier, volume, before, total,
-           CASE WHEN volume <= 0 THEN 'ordinary' WHEN 5 * before < 4 * total THEN 'core'
-                WHEN 20 * before < 19 * total THEN 'key' ELSE 'ordinary' END AS new_tier
-    FROM ranked
-)
-SELECT id, tier, new_tier, volume, before + volume AS cumulative, total
-FROM tiered
-WHERE new_tier <> tier
-ORDER BY id;

@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.test import Client
 
     from appraisals.models import AppraisalCycle
-    from bench.run import QueryLog, cycle_close_for_pages, cycle_reopen, page_list, page_subjects
+    from bench.pages import cycle_close_for_pages, cycle_reopen, page_list, page_subjects
+    from bench.querylog import QueryLog
 
     cycle = AppraisalCycle.objects.filter(state__in=["open", "review"]).order_by("-pk").first()
     if cycle is not None:

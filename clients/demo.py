@@ -25,7 +25,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from clients.models import Assignment, BusinessRecord, Client, Contact, Feedback, Interaction, Report
-from managers.models import AccountManager, Assistant, ClientTier, Grade
+from clients.tiering import tiering_run
+from core.choices import ClientTier
+from managers.models import AccountManager, Assistant, Grade
 
 CLIENT_COUNT = 600
 BUSINESS_MONTHS = 24
@@ -231,40 +233,12 @@ def _business(rng: random.Random, plans: list[ClientPlan], first_month: dt.date)
     return records
 
 
-def _tiers_by_rank(plans: list[ClientPlan], window_start: dt.date, records: list[BusinessRecord]) -> None:
-    """The 80/20 rule by hand, when no tiering service exists: core to 80 % of volume, key to 95 %, the rest
-    ordinary."""
-    volume: dict[int, Decimal] = defaultdict(Decimal)
-    for record in records:
-        if record.month >= window_start:
-            volume[record.client.pk] += record.volume
-    total = sum(volume.values())
-    before = Decimal("0")
-    for plan in sorted(plans, key=lambda p: (-volume.get(p.client.pk, Decimal("0")), p.client.pk)):
-        own = volume.get(plan.client.pk, Decimal("0"))
-        tier = ClientTier.ORDINARY
-        if own > 0 and 5 * before < 4 * total:
-            tier = ClientTier.CORE
-        elif own > 0 and 20 * before < 19 * total:
-            tier = ClientTier.KEY
-        plan.client.tier = tier
-        before += own
-    Client.objects.bulk_update([plan.client for plan in plans], ["tier"], batch_size=BATCH)
-
-
-def _set_tiers(plans: list[ClientPlan], records: list[BusinessRecord], today: dt.date, stdout: TextIO) -> None:
-    try:
-        from clients.tiering import tiering_run
-    except ImportError:
-        tiering_run = None
-    if tiering_run is not None:
-        tiering_run(today=today)  # the tiering of the product itself, with its history
-        tiers = dict(Client.objects.filter(pk__in=[p.client.pk for p in plans]).values_list("pk", "tier"))
-        for plan in plans:
-            plan.client.tier = tiers[plan.client.pk]
-    else:
-        _tiers_by_rank(plans, _month_add(today.replace(day=1), -12), records)
-        stdout.write("clients: no tiering service found; tiers set by volume rank.\n")
+def _set_tiers(plans: list[ClientPlan], today: dt.date) -> None:
+    """The tiers the product's own 80/20 tiering gives the new clients (with their history)."""
+    tiering_run(today=today)
+    tiers = dict(Client.objects.filter(pk__in=[p.client.pk for p in plans]).values_list("pk", "tier"))
+    for plan in plans:
+        plan.client.tier = tiers[plan.client.pk]
 
 
 class ManagerPool:
@@ -454,7 +428,7 @@ def seed_clients(*, rng: random.Random, users: dict[str, User], stdout: TextIO, 
     first_month = _month_add(today.replace(day=1), -BUSINESS_MONTHS)
     records = _business(local, plans, first_month)
     BusinessRecord.objects.bulk_create(records, batch_size=BATCH)
-    _set_tiers(plans, records, today, stdout)
+    _set_tiers(plans, today)
 
     pool = ManagerPool(local, managers, grades)
     assignments = _assign(local, plans, pool, today, users.get("hr"))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Interaction
-from managers.models import ClientTier
+from core.choices import ClientTier
 
 NOT_CONTACTED_CHOICES = [
     ("30", _("not contacted for 30 days")),

@@ -11,8 +11,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.choices import ChoiceLabels
-from managers.models import AccountManager, ClientTier
+from core.choices import ChoiceLabels, ClientTier
+from managers.models import AccountManager
 
 
 class Client(ChoiceLabels, models.Model):
@@ -36,12 +36,10 @@ class Client(ChoiceLabels, models.Model):
     tier = models.CharField(_("tier"), max_length=10, choices=ClientTier.choices, default=ClientTier.ORDINARY)
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    # The manager of the client's open assignment, kept by the database itself (triggers: migration 0005 on
-    # PostgreSQL, clients.db_triggers on SQLite). Whatever writes an assignment (the services, the admin, an import,
-    # a bulk COPY), the database sets this column, and a write of the client row that sets it is recomputed, so a
-    # stale value saved from an old instance never sticks. It exists for the indexes below: "my clients" of a line of
-    # managers is an index range per manager instead of a join through 100,000 assignments. Never set it; query it
-    # (an instance loaded before an assignment changed keeps the old value in memory).
+    # The manager of the client's open assignment, kept by the database's triggers (clients.db_triggers) whatever
+    # writes the assignments. It exists for the indexes below: "my clients" of a line of managers is an index range
+    # per manager instead of a join through every assignment. Never set it; query it (an instance loaded before an
+    # assignment changed keeps the old value in memory).
     current_manager = models.ForeignKey(
         AccountManager,
         verbose_name=_("current account manager"),
@@ -294,6 +292,14 @@ class TieringRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_start}–{self.period_end} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+    def summary(self) -> str:
+        """What the run found, in a line (the job list shows it)."""
+        return (
+            f"window {self.period_start}–{self.period_end}: {self.core_count} core, {self.key_count} key, "
+            f"{self.ordinary_count} ordinary; {self.changes.count()} changed; "
+            f"{len(self.needs_reassignment)} need reassignment"
+        )
 
 
 class ClientTierChange(models.Model):

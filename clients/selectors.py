@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import CharField, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 
@@ -91,16 +91,11 @@ def may_write_report_for(user: User, current_manager: AccountManager | None) -> 
 
 
 def can_log_interaction(user: User, client: Client | None) -> bool:
-    return client is not None and may_log_interaction_for(user, _current_manager(client))
+    return client is not None and may_log_interaction_for(user, client_manager_on(client=client))
 
 
 def can_write_report(user: User, client: Client | None) -> bool:
-    return client is not None and may_write_report_for(user, _current_manager(client))
-
-
-def _current_manager(client: Client) -> AccountManager | None:
-    assignment = current_assignment_of(client)
-    return assignment.manager if assignment else None
+    return client is not None and may_write_report_for(user, client_manager_on(client=client))
 
 
 # --- the list and the client page ----------------------------------------------------------------------------------
@@ -161,9 +156,23 @@ def client_detail_for_user(user: User, pk: int) -> Client | None:
     return clients_visible_to(user).filter(pk=pk).first()
 
 
-def current_assignment_of(client: Client) -> Assignment | None:
-    """The client's open assignment with its manager and user, or None."""
-    return client.assignments.filter(end__isnull=True).select_related("manager__user").first()
+def client_assignment_on(*, client: Client, day: dt.date | None = None) -> Assignment | None:
+    """The client's assignment in force on the day (dates inclusive; on a same-day correction the later start, then
+    the later row, wins), with its manager and user; without a day, the open one, which Client.current_manager names
+    (clients.db_triggers). None when nobody serves the client."""
+    in_force = Q(end__isnull=True) if day is None else Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+    return (
+        Assignment.objects.filter(in_force, client=client)
+        .select_related("manager__user")
+        .order_by("-start", "-pk")
+        .first()
+    )
+
+
+def client_manager_on(*, client: Client, day: dt.date | None = None) -> AccountManager | None:
+    """The client's account manager on the day (without a day: now), or None."""
+    assignment = client_assignment_on(client=client, day=day)
+    return assignment.manager if assignment else None
 
 
 @dataclass
@@ -184,11 +193,7 @@ class ClientPage:
     business: list[BusinessMonth]
     feedback: list[Feedback]
     reports: list[Report]
-    current_assignment: Assignment | None = field(default=None)
-
-    @property
-    def current_manager(self) -> AccountManager | None:
-        return self.current_assignment.manager if self.current_assignment else None
+    current_manager: AccountManager | None = field(default=None)
 
     @property
     def chart_data(self) -> dict[str, list]:
@@ -238,7 +243,8 @@ def client_page(*, client: Client, today: dt.date | None = None) -> ClientPage:
         business=business,
         feedback=list(client.feedback.select_related("manager__user").order_by("-date", "-pk")[:LATEST_FEEDBACK]),
         reports=list(client.reports.select_related("manager__user").order_by("-created_at", "-pk")[:LATEST_REPORTS]),
-        current_assignment=next((row for row in assignments if row.end is None), None),
+        # The column kept by the database names the manager; the assignments loaded above carry the object.
+        current_manager=next((row.manager for row in assignments if row.manager_id == client.current_manager_id), None),
     )
 
 

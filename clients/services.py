@@ -8,7 +8,7 @@ Dates of an assignment are inclusive: ``start`` is the first day the manager ser
 last. Reassigning on day D closes the open assignment on D - 1 (the old manager serves up to the day before), so
 on every day exactly one manager is the client's manager. The one exception is a same-day correction: when the
 open assignment itself started on D, it cannot end before it started, so it is closed with ``end = D``; on that day
-the newer assignment wins (``client_manager_on`` takes the latest start, then the latest row).
+the newer assignment wins (clients.selectors.client_assignment_on takes the latest start, then the latest row).
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Assignment, BusinessRecord, Client, Feedback, Interaction, Report
-from managers.models import AccountManager, Assistant, ClientTier
+from clients.selectors import client_manager_on
+from core.choices import ClientTier
+from managers.models import AccountManager, Assistant
 
 # The fields of a client a user may write; the tier is not among them: only the 80/20 tiering sets it.
 CLIENT_EDITABLE_FIELDS = ("name", "registration_code", "industry", "size", "status", "address")
@@ -34,26 +35,6 @@ def tier_name(tier: str) -> str:
     """The tier as an adjective for messages ("core", "key", "ordinary"), translated."""
     names = {ClientTier.CORE: _("core"), ClientTier.KEY: _("key"), ClientTier.ORDINARY: _("ordinary")}
     return names[ClientTier(tier)]
-
-
-# --- reads used by the rules ------------------------------------------------------------------------------------
-
-
-def client_assignment_on(*, client: Client, day: date) -> Assignment | None:
-    """The assignment in force for the client on the day (inclusive dates), or None."""
-    return (
-        Assignment.objects.filter(client=client, start__lte=day)
-        .filter(Q(end__isnull=True) | Q(end__gte=day))
-        .select_related("manager__user")
-        .order_by("-start", "-pk")
-        .first()
-    )
-
-
-def client_manager_on(*, client: Client, day: date) -> AccountManager | None:
-    """The client's account manager on the day, or None when nobody served the client then."""
-    assignment = client_assignment_on(client=client, day=day)
-    return assignment.manager if assignment else None
 
 
 def _open_assignment(*, client: Client) -> Assignment | None:

@@ -13,16 +13,12 @@ from core.models import JobRun
 
 @shared_task(bind=True, name="clients.tiering_run", **TASK_OPTIONS)
 def tiering_run_task(self, today: str | None = None) -> int | None:
-    """Recompute client tiers (idempotent: a second run on the same data changes nothing); returns the run's id."""
+    """Recompute client tiers (a second run on the same data changes nothing); returns the run's id."""
 
     def work(job: JobRun) -> int:
         run = tiering_run(today=date.fromisoformat(today) if today else None)
-        job.result = (
-            f"window {run.period_start}–{run.period_end}: {run.core_count} core, {run.key_count} key, "
-            f"{run.ordinary_count} ordinary; {run.changes.count()} changed; "
-            f"{len(run.needs_reassignment)} need reassignment"
-        )
+        job.result = run.summary()
         return run.pk
 
-    # tiering_run takes its own advisory lock on PostgreSQL; the job's lock also serialises it on SQLite.
+    # The job's lock serialises runs on SQLite too (tiering_run's advisory lock is PostgreSQL's).
     return job_run("client tiering", work, task_id=self.request.id, lock="clients.tiering")

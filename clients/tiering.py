@@ -21,29 +21,21 @@ TieringRun for HR and never reassigned here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import (
-    Count,
-    DecimalField,
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from clients.db_triggers import TIERING_LOCK_KEY
 from clients.models import Assignment, BusinessRecord, Client, ClientTierChange, TieringRun
-from managers.models import AccountManager, ClientTier, Grade, GradeChange
+from core.choices import ClientTier
+from managers.models import AccountManager, Grade, GradeChange
 
-VOLUME = DecimalField(max_digits=20, decimal_places=2)
 SHARE_PLACES = Decimal("0.0001")
-# Any constant key: only one tiering run at a time on PostgreSQL (a second waits, then finds nothing to change).
-ADVISORY_LOCK_KEY = 80_20
 
 
 @dataclass(frozen=True)
@@ -59,20 +51,10 @@ def tiering_window(today: date) -> TieringWindow:
     return TieringWindow(start=date(month_index // 12, month_index % 12 + 1, 1), end=end)
 
 
-# The ranking, once per client: the window volumes are aggregated in one GROUP BY that the window functions read
-# (an ORM annotation would inline a correlated subquery in each of the ~5 places that use the volume, and Django
-# refuses a window over an aggregate annotation). Plain SQL that PostgreSQL and SQLite both run. It returns the
-# clients whose tier changes and the ranks sampled for the 80/20 chart (rank 1, the last rank, and the first rank at
-# or after each 1/PARETO_POINTS of the clients: rank r is sampled when floor(P·r/n) > floor(P·(r-1)/n)).
-RANKING_SQL = """
-WITH volumes AS (
-    SELECT c.id, c.tier, COALESCE(v.volume, 0) AS volume
-    FROM {client} c
-    LEFT JOIN (
-        SELECT client_id, SUM(volume) AS volume FROM {business}
-        WHERE month >= %s AND month <= %s GROUP BY client_id
-    ) v ON v.client_id = c.id
-),
+# The rule above over any relation volumes(id, tier, volume), as CTEs: `ranked` orders the rows and `tiered` gives
+# each its new_tier. Plain SQL that PostgreSQL and SQLite both run.
+TIERS_SQL = """
+WITH volumes AS ({volumes}),
 ranked AS (
     SELECT id, tier, volume,
            ROW_NUMBER() OVER (ORDER BY volume DESC, id) AS position,
@@ -89,6 +71,20 @@ tiered AS (
                 ELSE 'ordinary' END AS new_tier
     FROM ranked
 )
+"""
+# Every client's volume in the window, aggregated once in a GROUP BY that the window functions read (an ORM
+# annotation would inline a correlated subquery in each place that uses the volume). Parameters: the window's days.
+WINDOW_VOLUMES_SQL = """
+    SELECT c.id, c.tier, COALESCE(v.volume, 0) AS volume
+    FROM {client} c
+    LEFT JOIN (
+        SELECT client_id, SUM(volume) AS volume FROM {business}
+        WHERE month >= %s AND month <= %s GROUP BY client_id
+    ) v ON v.client_id = c.id
+"""
+# The clients whose tier changes and the ranks sampled for the 80/20 chart (rank 1, the last rank, and the first
+# rank at or after each 1/PARETO_POINTS of the clients: rank r is sampled when floor(P·r/n) > floor(P·(r-1)/n)).
+RANKING_SELECT_SQL = """
 SELECT id, tier, new_tier, volume, cumulative, total, position, clients,
        position = 1 OR position = clients OR ({points} * position) / clients > ({points} * (position - 1)) / clients
            AS sampled
@@ -124,15 +120,19 @@ def _volume(value: object) -> Decimal:
     return Decimal(repr(value) if isinstance(value, float) else str(value or 0)).quantize(CENT)
 
 
-def client_ranking(window: TieringWindow) -> list[RankedClient]:
-    """The clients whose tier the rule changes and the sampled ranks of the 80/20 chart, in rank order (one query)."""
-    sql = RANKING_SQL.format(
+def ranking_sql() -> str:
+    """The one ranking query of a run, with the window's first and last day as its two parameters."""
+    volumes = WINDOW_VOLUMES_SQL.format(
         client=connection.ops.quote_name(Client._meta.db_table),
         business=connection.ops.quote_name(BusinessRecord._meta.db_table),
-        points=int(PARETO_POINTS),
     )
+    return TIERS_SQL.format(volumes=volumes) + RANKING_SELECT_SQL.format(points=int(PARETO_POINTS))
+
+
+def client_ranking(window: TieringWindow) -> list[RankedClient]:
+    """The clients whose tier the rule changes and the sampled ranks of the 80/20 chart, in rank order (one query)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [window.start, window.end])
+        cursor.execute(ranking_sql(), [window.start, window.end])
         return [
             RankedClient(
                 pk=pk,
@@ -147,6 +147,22 @@ def client_ranking(window: TieringWindow) -> list[RankedClient]:
             )
             for pk, tier, new_tier, volume, cumulative, total, position, clients, sampled in cursor.fetchall()
         ]
+
+
+def tiers_for_volumes(volumes: Mapping[int, int]) -> dict[int, str]:
+    """The tier the rule gives each id for the given window volumes (whole numbers, e.g. cents), for data not yet in
+    the database: the benchmark builds its company's tiers with it."""
+    if not volumes:
+        return {}
+    rows = ", ".join(["(%s, '', %s)"] * len(volumes))
+    # VALUES names its columns column1, column2 … on both PostgreSQL and SQLite.
+    values = f"SELECT column1 AS id, column2 AS tier, column3 AS volume FROM (VALUES {rows}) AS given"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            TIERS_SQL.format(volumes=values) + "SELECT id, new_tier FROM tiered",
+            [value for pair in volumes.items() for value in pair],
+        )
+        return dict(cursor.fetchall())
 
 
 def pareto_points(ranking: list[RankedClient]) -> list[list[float | int]]:
@@ -203,8 +219,9 @@ def tiering_run(*, today: date | None = None) -> TieringRun:
     today = today or timezone.localdate()
     window = tiering_window(today)
     if connection.vendor == "postgresql":
+        # One run at a time (a second waits, then finds nothing to change); assignment writes wait for it too.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TIERING_LOCK_KEY])
 
     ranking = client_ranking(window)
     changed = [

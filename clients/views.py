@@ -25,8 +25,8 @@ from clients.selectors import (
     client_actions_for_user,
     client_detail_for_user,
     client_list,
+    client_manager_on,
     client_page,
-    current_assignment_of,
     industries_visible_to,
 )
 
@@ -92,8 +92,7 @@ def _post_to_client(
 ) -> HttpResponse:
     """Validate the form, call the service, redirect on success; on any error re-render the page, nothing saved."""
     client = _get_client_for_user(request, pk)
-    assignment = current_assignment_of(client)
-    actions = client_actions_for_user(request.user, current_manager=assignment.manager if assignment else None)
+    actions = client_actions_for_user(request.user, current_manager=client_manager_on(client=client))
     if not allowed(actions):
         raise PermissionDenied
     form = form_class(request.POST)

@@ -1,4 +1,4 @@
-"""get_FOO_display() without Django's per-call cost."""
+"""Choices shared across apps, and get_FOO_display() without Django's per-call cost."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.choices import CallableChoiceIterator
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
+from django.utils.translation import gettext_lazy as _
 
 
 class ChoiceLabels:
@@ -26,3 +27,11 @@ class ChoiceLabels:
             field.__dict__["_choice_labels"] = labels
         value = getattr(self, field.attname)
         return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+class ClientTier(models.TextChoices):
+    """The 80/20 tiers of clients (核心客户 / 重点客户 / 普通客户); the grades say which they may serve."""
+
+    CORE = "core", _("core client")
+    KEY = "key", _("key client")
+    ORDINARY = "ordinary", _("ordinary client")

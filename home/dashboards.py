@@ -23,9 +23,10 @@ from appraisals.models import Appeal, Appraisal, AppraisalCycle, RaterType, Rati
 from appraisals.services.ratings import ratings_pending_for
 from appraisals.services.results import appraisal_history
 from clients.models import Client, Interaction, TieringRun
+from core.choices import ClientTier
 from core.permissions import Scope
 from incentives.models import PayStatement
-from managers.models import AccountManager, Assistant, AssistantKpi, ClientTier, Department, Grade, Target
+from managers.models import AccountManager, Assistant, AssistantKpi, Department, Grade, Target
 from managers.selectors import manager_line_ids, managers_in_scope
 
 # How far back "behind on client contact" looks, and how many rows each list shows (the full lists are elsewhere).

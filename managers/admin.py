@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from managers.forms import GradeChangeForm
+from managers.forms import AccountManagerAdminForm, GradeChangeForm
 from managers.models import (
     AccountManager,
     Assistant,
@@ -126,6 +126,7 @@ class TargetInline(admin.TabularInline):
 
 @admin.register(AccountManager)
 class AccountManagerAdmin(SimpleHistoryAdmin):
+    form = AccountManagerAdminForm
     list_display = ("employee_no", "name", "department", "current_grade", "supervisor", "status", "hire_date")
     list_select_related = ("user", "department", "supervisor__user")
     list_filter = (CurrentGradeFilter, "department", "status")

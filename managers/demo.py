@@ -256,9 +256,7 @@ def _certifications(rng: random.Random, *, hr: User, department: Department) -> 
     return decided
 
 
-def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
-    """Create this app's demo data; a re-run with the same seed creates nothing new."""
-    hr = users["hr"]
+def _departments(users: dict[str, User]) -> list[Department]:
     heads = {"head": users["head"]}
     for username, (given, surname) in HEAD_NAMES.items():
         heads[username] = user_ensure(
@@ -268,24 +266,25 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
     for name, head in DEPARTMENTS:
         department, _ = Department.objects.get_or_create(name=name, defaults={"head": heads[head]})
         departments.append(department)
+    return departments
 
-    plans = _plans(rng, users, departments)
-    created = sum(_write_manager(plan, hr=hr) for plan in plans)
-    # Supervisors are set once every history is written, through the service that enforces the grade rule.
+
+def _supervisors_set(plans: list[Plan]) -> None:
+    """Through the service that enforces the grade rule, once every history is written."""
     for plan in plans:
         wanted = plan.supervisor.manager if plan.supervisor else None
         if plan.manager.supervisor_id != (wanted.pk if wanted else None):
             manager_set_supervisor(manager=plan.manager, supervisor=wanted)
 
-    certifications = _certifications(rng, hr=hr, department=departments[1])
-    # The new trainees from certification join the line of a second-level manager of 华南客户部.
-    guide = next(p.manager for p in plans if p.department == departments[1] and p.grade == "second")
+
+def _new_trainees_guided(certifications: list[Certification], guide: AccountManager) -> None:
     for certification in certifications:
         if certification.manager_id and certification.manager.supervisor_id is None:
             manager_set_supervisor(manager=certification.manager, supervisor=guide)
 
-    senior = next(p.manager for p in plans if p.user == users["senior"])
-    assistant, _ = Assistant.objects.get_or_create(user=users["assistant"], defaults={"manager": senior})
+
+def _assistant_kpis(rng: random.Random, *, user: User, manager: AccountManager) -> None:
+    assistant, _ = Assistant.objects.get_or_create(user=user, defaults={"manager": manager})
     for month in range(1, 11):
         contacts_done = rng.randint(32, 46)
         satisfaction = Decimal(rng.randint(820, 960)) / 10
@@ -302,8 +301,9 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
             },
         )
 
-    everyone = [plan.manager for plan in plans] + [c.manager for c in certifications if c.manager_id]
-    for manager in everyone:
+
+def _trainings(rng: random.Random, managers: list[AccountManager]) -> None:
+    for manager in managers:
         chosen = [TRAININGS[0]] + rng.sample(TRAININGS[1:], rng.randint(0, 2))
         for index, (kind, title, provider, hours) in enumerate(chosen):
             start = dt.date(2025 + index % 2, rng.randint(1, 10), rng.randint(1, 20))
@@ -320,8 +320,9 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
                 },
             )
 
-    grade_of = {plan.manager.pk: plan.grade for plan in plans}
-    for manager in everyone:
+
+def _half_year_targets(rng: random.Random, managers: list[AccountManager], grade_of: dict[int, str]) -> None:
+    for manager in managers:
         (volume, clients, interactions) = TARGET_SCALE[grade_of.get(manager.pk, "trainee")]
         for start, end in ((dt.date(2026, 1, 1), dt.date(2026, 6, 30)), (dt.date(2026, 7, 1), dt.date(2026, 12, 31))):
             amount = Decimal(rng.randrange(volume[0], volume[1], 10_000))
@@ -338,7 +339,9 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
                 },
             )
 
-    # A middle-term plan for 2026 set for the senior of 华东客户部 and split down to their first-level managers.
+
+def _middle_term_plan(senior: AccountManager, plans: list[Plan]) -> None:
+    """A 2026 plan for the senior of 华东客户部, split down to their first-level managers."""
     plan_2026, made = Target.objects.get_or_create(
         manager=senior,
         horizon=Target.Horizon.MIDDLE,
@@ -355,6 +358,24 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
         firsts = [p.manager for p in plans if p.supervisor and p.supervisor.manager == senior]
         target_split(target=plan_2026, shares={firsts[0]: Decimal("0.6"), firsts[1]: Decimal("0.4")})
 
+
+def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
+    """Create this app's demo data; a re-run with the same seed creates nothing new."""
+    hr = users["hr"]
+    departments = _departments(users)
+    plans = _plans(rng, users, departments)
+    created = sum(_write_manager(plan, hr=hr) for plan in plans)
+    _supervisors_set(plans)
+    certifications = _certifications(rng, hr=hr, department=departments[1])
+    # The new trainees from certification join the line of a second-level manager of 华南客户部.
+    guide = next(p.manager for p in plans if p.department == departments[1] and p.grade == "second")
+    _new_trainees_guided(certifications, guide)
+    senior = next(p.manager for p in plans if p.user == users["senior"])
+    _assistant_kpis(rng, user=users["assistant"], manager=senior)
+    everyone = [plan.manager for plan in plans] + [c.manager for c in certifications if c.manager_id]
+    _trainings(rng, everyone)
+    _half_year_targets(rng, everyone, {plan.manager.pk: plan.grade for plan in plans})
+    _middle_term_plan(senior, plans)
     stdout.write(
         f"managers: {len(departments)} departments, {len(everyone)} account managers ({created} new), "
         f"{len(certifications)} certifications, targets for 2026 H1 and H2."

@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from managers.models import Grade, GradeChange
+from managers.models import AccountManager, Grade, GradeChange
+from managers.services import supervisor_validate
 
 
 class GradeChangeForm(forms.Form):
@@ -20,3 +21,30 @@ class GradeChangeForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AccountManagerAdminForm(forms.ModelForm):
+    """The admin's manager form: the supervisor rule needs the grades, so the form asks the service."""
+
+    class Meta:
+        model = AccountManager
+        fields = (
+            "user",
+            "employee_no",
+            "department",
+            "supervisor",
+            "status",
+            "hire_date",
+            "education",
+            "years_experience",
+            "good_ethics",
+            "bad_business_record",
+            "healthy",
+        )
+
+    def clean(self) -> dict[str, object]:
+        cleaned_data = super().clean()
+        supervisor = cleaned_data.get("supervisor")
+        if supervisor is not None:
+            supervisor_validate(manager=self.instance, supervisor=supervisor)
+        return cleaned_data

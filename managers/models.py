@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
@@ -14,17 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.choices import ChoiceLabels
+from core.choices import ChoiceLabels, ClientTier
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
-
-
-class ClientTier(models.TextChoices):
-    """The 80/20 tiers of clients (核心客户 / 重点客户 / 普通客户); the grades say which they may serve."""
-
-    CORE = "core", _("core client")
-    KEY = "key", _("key client")
-    ORDINARY = "ordinary", _("ordinary client")
 
 
 class Education(models.IntegerChoices):
@@ -130,7 +123,10 @@ class AccountManagerQuerySet(models.QuerySet):
 
 
 class AccountManager(ChoiceLabels, models.Model):
-    """An account manager (客户经理). The grade is not a field: it follows from the GradeChange history."""
+    """An account manager (客户经理). The grade is not a field: it follows from the GradeChange history.
+
+    Who may supervise whom depends on both grades, so managers.services.supervisor_validate checks it: the services
+    and the admin form call it."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
@@ -194,12 +190,6 @@ class AccountManager(ChoiceLabels, models.Model):
     @property
     def grade(self) -> Grade | None:
         return self.grade_on()
-
-    def clean(self) -> None:
-        from managers.services import supervisor_validate
-
-        if self.supervisor_id:
-            supervisor_validate(manager=self, supervisor=self.supervisor)
 
 
 class GradeChange(ChoiceLabels, models.Model):
@@ -288,8 +278,6 @@ class CertificationScheme(models.Model):
     def clean(self) -> None:
         weights = self.weights
         if all(weight is not None for weight in weights) and sum(weights) != 100:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(
                 _("The five weights must add up to 100; they add up to %(total)s.") % {"total": sum(weights)}
             )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.permissions import GRADES_SHARE_ONE_ROW, MATRIX, Action, Actor, Kind, Scope, actor_for
 from core.roles import Role, role_of
 from managers.models import AccountManager, Assistant, Grade, GradeChange
+from managers.qualification import qualification_check
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -76,8 +77,6 @@ def grade_label(code: str | None) -> str:
 
 def manager_profile(*, user: AbstractBaseUser, day: date | None = None) -> dict[str, object] | None:
     """Everything the "My profile" page shows, in a fixed number of queries; None if the user is not a manager."""
-    from managers.services import qualification_check
-
     day = day or timezone.localdate()
     history = GradeChange.objects.select_related(
         "from_grade", "to_grade__required_prior_grade", "approved_by"

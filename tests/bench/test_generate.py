@@ -1,4 +1,4 @@
-"""The benchmark company generator at a tiny scale, and the SQL floors against the services they stand in for."""
+"""The benchmark company generator at a tiny scale, and the floors against the services they stand in for."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from django.db import connection
 
 from appraisals.models import Appraisal, AppraisalCycle, RaterType, Rating, RatingScore
 from appraisals.services.cycles import cycle_close
+from bench.build import generate
 from bench.floors import cycle_totals_floor, tiering_floor
-from bench.generate import generate, tiers_by_8020
 from clients.models import Assignment, BusinessRecord, Client, Interaction
-from clients.tiering import tiering_run, tiering_window
+from clients.tiering import tiering_run, tiering_window, tiers_for_volumes
 from managers.models import AccountManager, Grade
 from managers.selectors import managers_with_grade
 
@@ -91,15 +91,15 @@ def test_cycle_totals_floor_equals_cycle_close(company):
 @postgres_only
 def test_tiering_floor_changes_the_same_clients_as_tiering_run(company):
     window = tiering_window(TODAY)
-    with connection.cursor() as cursor:
-        floor = tiering_floor(cursor, start=window.start, end=window.end)
+    floor = tiering_floor(start=window.start, end=window.end)
     run = tiering_run(today=TODAY)
     changes = sorted(run.changes.values_list("client_id", "from_tier", "to_tier"))
-    assert changes == sorted((row[0], row[1], row[2]) for row in floor)
+    assert changes == sorted(floor)
 
 
-def test_8020_rule_in_python_matches_the_service_rule():
+@pytest.mark.django_db
+def test_the_generator_tiers_volumes_by_the_service_rule():
     # volumes 50, 30, 10, 6, 4, 0 of 100: before-volumes 0, 50, 80, 90, 96 → core while before < 80 (50, 30),
     # key while before < 95 (10, 6), then ordinary (4) and no volume ordinary (0).
-    tiers = tiers_by_8020({1: 50, 2: 30, 3: 10, 4: 6, 5: 4, 6: 0})
+    tiers = tiers_for_volumes({1: 50, 2: 30, 3: 10, 4: 6, 5: 4, 6: 0})
     assert tiers == {1: "core", 2: "core", 3: "key", 4: "key", 5: "ordinary", 6: "ordinary"}

@@ -12,8 +12,8 @@ from django.utils import timezone
 from appraisals.models import AppraisalCycle
 from clients.models import Client, TieringRun
 from clients.tiering import client_ranking, pareto_points, tiering_window
+from core.choices import ClientTier
 from core.roles import Role
-from managers.models import ClientTier
 from tests.appraisals.factories_ratings import AppraisalCycleFactory as OpenCycleFactory
 from tests.appraisals.factories_ratings import AppraisalFactory, RatingFactory
 from tests.appraisals.factories_results import ClosedCycleFactory, FinalAppraisalFactory

@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 
 from clients.models import Assignment, BusinessRecord, Client, Contact, Feedback, Interaction, Report
-from managers.models import ClientTier
+from core.choices import ClientTier
 from tests.managers.factories import AccountManagerFactory
 
 

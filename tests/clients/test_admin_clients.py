@@ -13,7 +13,7 @@ from django.urls import reverse
 from clients.models import Assignment, Client
 from clients.services import assignment_create
 from clients.tiering import tiering_run
-from managers.models import ClientTier
+from core.choices import ClientTier
 from tests.clients.factories import BusinessRecordFactory, ClientFactory, InteractionFactory
 from tests.managers.factories import AccountManagerFactory
 

@@ -1,4 +1,4 @@
-"""Client.current_manager is kept by the database (clients migration 0005): whatever writes an assignment or the
+"""Client.current_manager is kept by the database (clients.db_triggers): whatever writes an assignment or the
 client, the column names the manager of the open assignment, or nothing. Runs on SQLite and, in CI, on PostgreSQL:
 each has its own triggers."""
 
@@ -12,9 +12,8 @@ from django.db import OperationalError, connection, connections, transaction
 
 from clients import db_triggers
 from clients.models import Assignment, Client
-from clients.selectors import clients_visible_to
+from clients.selectors import client_manager_on, clients_visible_to
 from clients.services import assignment_create, assignment_end, client_update
-from clients.tiering import ADVISORY_LOCK_KEY
 from managers.selectors import manager_line, manager_line_ids
 from tests.clients.factories import AssignmentFactory, ClientFactory
 from tests.managers.factories import AccountManagerFactory
@@ -92,6 +91,29 @@ def test_the_column_cannot_be_set_by_hand(managers) -> None:
     assert current_manager_id(client) == first.pk
     unassigned = ClientFactory(current_manager=second)
     assert current_manager_id(unassigned) is None
+
+
+def test_the_column_agrees_with_the_selector_after_every_kind_of_write(managers) -> None:
+    """The triggers and clients.selectors.client_assignment_on both say who serves a client now: on this database
+    they name the same manager for every client."""
+    first, second = managers
+    ClientFactory()  # never assigned
+    AssignmentFactory(manager=first)
+    reassigned, corrected, ended, later = ClientFactory(), ClientFactory(), ClientFactory(), ClientFactory()
+    assignment_create(client=reassigned, manager=first, start=dt.date(2026, 1, 1), reason="new client")
+    assignment_create(client=reassigned, manager=second, start=dt.date(2026, 6, 1), reason="reassigned")
+    assignment_create(client=corrected, manager=first, start=dt.date(2026, 3, 1), reason="new client")
+    assignment_create(client=corrected, manager=second, start=dt.date(2026, 3, 1), reason="same-day correction")
+    assignment_create(client=ended, manager=first, start=dt.date(2026, 1, 1), reason="new client")
+    assignment_end(client=ended, end=dt.date(2026, 2, 28), reason="client left")
+    assignment_create(client=later, manager=first, start=dt.date(2026, 1, 1), reason="new client")
+    assignment_create(client=later, manager=second, start=dt.date(2099, 1, 1), reason="handover planned")
+    moved = AssignmentFactory(manager=second)
+    Assignment.objects.filter(pk=moved.pk).update(client=ClientFactory())
+
+    for client in Client.objects.all():
+        expected = client_manager_on(client=client)
+        assert client.current_manager_id == (expected.pk if expected else None), client.name
 
 
 def test_the_line_ids_are_the_line() -> None:
@@ -178,7 +200,7 @@ def test_an_assignment_write_waits_for_a_running_tiering(managers) -> None:
             connections.close_all()
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])  # as tiering_run does
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [db_triggers.TIERING_LOCK_KEY])  # as tiering_run does
         thread = threading.Thread(target=assign)
         thread.start()
         thread.join(timeout=10)

@@ -14,9 +14,9 @@ from clients import demo
 from clients.models import Assignment, BusinessRecord, Client, Interaction
 from clients.selectors import clients_visible_to
 from clients.tiering import clients_needing_reassignment
+from core.choices import ClientTier
 from home import demo as config_demo
 from managers import demo as managers_demo
-from managers.models import ClientTier
 
 pytestmark = pytest.mark.django_db
 

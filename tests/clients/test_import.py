@@ -9,7 +9,7 @@ import tablib
 
 from clients.models import Assignment, Client
 from clients.resources import AssignmentResource, ClientResource, import_errors
-from managers.models import ClientTier
+from core.choices import ClientTier
 from tests.clients.factories import ClientFactory
 from tests.managers.factories import AccountManagerFactory
 

@@ -11,8 +11,10 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from clients import services
 from clients.models import Assignment
-from clients.services import assignment_create, assignment_end, client_manager_on
-from managers.models import AccountManager, ClientTier
+from clients.selectors import client_manager_on
+from clients.services import assignment_create, assignment_end
+from core.choices import ClientTier
+from managers.models import AccountManager
 from tests.clients.factories import ClientFactory
 from tests.managers.factories import AccountManagerFactory, GradeChangeFactory, grade
 

@@ -19,7 +19,7 @@ from clients.services import (
     interaction_record,
     report_write,
 )
-from managers.models import ClientTier
+from core.choices import ClientTier
 from tests.clients.factories import ClientFactory
 from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, AssistantFactory

@@ -13,8 +13,8 @@ from clients.models import Client, ClientTierChange, TieringRun
 from clients.services import assignment_create
 from clients.tasks import tiering_run_task
 from clients.tiering import tiering_run, tiering_window
+from core.choices import ClientTier
 from core.models import JobRun
-from managers.models import ClientTier
 from tests.clients.factories import BusinessRecordFactory, ClientFactory
 from tests.managers.factories import AccountManagerFactory
 

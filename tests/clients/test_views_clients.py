@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Feedback, Interaction, Report
+from core.choices import ClientTier
 from core.roles import Role
-from managers.models import ClientTier
 from tests.clients.factories import (
     AssignmentFactory,
     BusinessRecordFactory,

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from core.choices import ClientTier
 from core.roles import Role
-from managers.models import ClientTier
 from tests.appraisals.factories_results import ClosedCycleFactory, FinalAppraisalFactory
 from tests.clients.factories import AssignmentFactory
 from tests.core.factories import UserFactory

@@ -30,7 +30,8 @@ from clients.filtersets import ClientFilterSet
 from clients.forms import FeedbackForm, InteractionForm, ReportForm, ServiceForm
 from clients.models import Client
 from core import form_html
-from managers.models import AccountManager, ClientTier, Department, Grade
+from core.choices import ClientTier
+from managers.models import AccountManager, Department, Grade
 from tests.clients.factories import AssignmentFactory, ClientFactory
 from tests.managers.factories import AccountManagerFactory, DepartmentFactory
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from appraisals.models import AppraisalCycle, Recommendation
 from clients.models import Client
 from clients.tiering import tiering_run, tiering_window
+from core.choices import ClientTier
 from core.roles import Role
 from home import dashboards
-from managers.models import ClientTier
 from tests.appraisals.factories import AppraisalCycleFactory, AppraisalFactory, RatingFactory
 from tests.appraisals.factories_results import ClosedCycleFactory, FinalAppraisalFactory
 from tests.clients.factories import AssignmentFactory, BusinessRecordFactory, ClientFactory, InteractionFactory

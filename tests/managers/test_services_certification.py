@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from core.roles import GROUP_NAMES, Role
 from managers.models import Certification, CertificationScheme, Education, GradeChange
-from managers.services import certification_decide, qualification_check
+from managers.qualification import qualification_check
+from managers.services import certification_decide
 from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, CertificationFactory, grade
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.roles import Role
+from managers.forms import AccountManagerAdminForm
 from managers.models import AccountManager, GradeChange
 from managers.services import grade_change, manager_set_supervisor
 from tests.core.factories import UserFactory
@@ -97,17 +98,18 @@ def test_demotion_below_a_subordinate_is_refused_naming_the_subordinate(hr) -> N
     assert boss.grade == grade("first")
 
 
-def test_a_supervisor_of_equal_grade_is_refused_by_the_service_and_by_full_clean() -> None:
+def test_a_supervisor_of_equal_grade_is_refused_by_the_service_and_by_the_admin_form() -> None:
     peer = AccountManagerFactory(grade="second")
     manager = AccountManagerFactory(grade="second")
 
     with pytest.raises(ValidationError, match="may not supervise"):
         manager_set_supervisor(manager=manager, supervisor=peer)
 
-    manager.supervisor = peer
-    with pytest.raises(ValidationError) as raised:
-        manager.full_clean()
-    assert "supervisor" in raised.value.message_dict
+    data = {field: getattr(manager, field) for field in ("employee_no", "hire_date", "education", "status")}
+    data.update(user=manager.user_id, department=manager.department_id, supervisor=peer.pk, years_experience="4.0")
+    form = AccountManagerAdminForm(data, instance=manager)
+    assert not form.is_valid()
+    assert "may not supervise" in str(form.errors["supervisor"])
     manager.refresh_from_db()
     assert manager.supervisor is None
 
