@@ -16,8 +16,8 @@ from typing import TextIO
 
 from django.contrib.auth.models import User
 
+from core.demo import user_ensure
 from core.roles import Role
-from home.demo import user_ensure
 from managers.models import (
     AccountManager,
     Assistant,

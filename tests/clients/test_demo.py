@@ -14,8 +14,8 @@ from clients import demo
 from clients.models import Assignment, BusinessRecord, Client, Interaction
 from clients.selectors import clients_visible_to
 from clients.tiering import clients_needing_reassignment
+from core import demo as accounts_demo
 from core.choices import ClientTier
-from home import demo as config_demo
 from managers import demo as managers_demo
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +26,13 @@ TODAY = dt.date(2026, 11, 23)
 @pytest.fixture
 def company():
     rng = random.Random(2026)
-    users = config_demo.seed(rng)
+    users = accounts_demo.seed(rng)
     managers_demo.seed(rng=rng, users=users, stdout=StringIO())
     return rng, users
 
 
 def test_without_managers_the_demo_adds_no_clients() -> None:
-    users = config_demo.seed(random.Random(1))
+    users = accounts_demo.seed(random.Random(1))
     assert demo.seed_clients(rng=random.Random(1), users=users, stdout=StringIO(), today=TODAY) == 0
     assert not Client.objects.exists()
 

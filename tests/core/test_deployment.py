@@ -29,7 +29,7 @@ def test_compose_runs_the_same_worker_and_beat_commands_as_the_readme_demo() -> 
 
 
 def test_readme_gives_the_two_setup_commands_and_every_demo_account() -> None:
-    from home.demo import DEMO_ACCOUNTS
+    from core.demo import DEMO_ACCOUNTS
 
     readme = (BASE / "README.md").read_text()
     assert "bin/demo" in readme and "bin/test" in readme

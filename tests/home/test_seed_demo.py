@@ -5,8 +5,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
+from core.demo import DEMO_ACCOUNTS
 from core.roles import role_of
-from home.demo import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from home.demo import seed as accounts_seed
+from core.demo import seed as accounts_seed
 from incentives import demo
 from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
 from managers.models import Grade

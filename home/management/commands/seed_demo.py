@@ -7,7 +7,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from home import demo as config_demo
+from core import demo as accounts_demo
 
 
 class Command(BaseCommand):
@@ -19,12 +19,12 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, seed: int, **options) -> None:
         rng = random.Random(seed)
-        users = config_demo.seed(rng)
+        users = accounts_demo.seed(rng)
         # Each app adds its part of the company in dependency order.
         for step in self.steps():
             step(rng=rng, users=users, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo company ready. Accounts:"))
-        for account in config_demo.DEMO_ACCOUNTS:
+        for account in accounts_demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.username:<10} {account.password:<22} {account.role.value}")
 
     def steps(self) -> list:
