@@ -12,14 +12,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from appraisals.models import Appraisal, AppraisalCycle, MeasuredValue, Rating, RatingScore
-from appraisals.services.cycles import (
-    appraisal_assert_editable,
-    cycle_close,
-    cycle_missing_ratings,
-    cycle_open,
-    cycle_to_review,
-)
-from appraisals.tasks_cycles import DEADLINE_REASON, cycles_due_task
+from appraisals.selectors import cycle_missing_ratings
+from appraisals.services.cycles import DEADLINE_REASON, cycle_close, cycle_open, cycle_to_review
+from appraisals.tasks import cycles_due_task
 from config.celery import app as celery_app
 from core.models import JobRun
 from tests.appraisals.factories import AppraisalCycleFactory, hr_user, rating_fill, small_template
@@ -147,7 +142,7 @@ def closed_appraisal(company) -> Appraisal:
 
 def test_a_closed_appraisal_cannot_be_changed_through_the_service(closed_appraisal) -> None:
     with pytest.raises(ValidationError, match="is closed"):
-        appraisal_assert_editable(closed_appraisal)
+        closed_appraisal.assert_editable()
 
 
 def test_a_closed_appraisal_cannot_be_changed_by_saving_the_model(closed_appraisal) -> None:
@@ -336,7 +331,7 @@ def test_the_cycle_jobs_are_on_the_beat_schedule_after_migrate() -> None:
 
 
 def test_the_measures_snapshot_refreshes_open_cycles_only(company) -> None:
-    from appraisals.tasks_cycles import measures_snapshot_task
+    from appraisals.tasks import measures_snapshot_task
 
     template = small_template()
     open_cycle = AppraisalCycleFactory(template=template)

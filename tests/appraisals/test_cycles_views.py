@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from appraisals.selectors import cycle_results_ranking
 from appraisals.services.cycles import cycle_close, cycle_open
 from appraisals.views import cycles as cycles_views
 from core.roles import Role
@@ -74,7 +75,7 @@ def test_the_ranking_is_paginated_and_the_page_links_keep_the_filters(client, mo
     cycle = _closed_cycle(5)
     monkeypatch.setattr(cycles_views, "PAGE_SIZE", 2)  # 5 appraisals: pages of 2, 2 and 1
     client.force_login(hr_user())
-    ranking = [a.pk for a in cycles_views.cycle_results_ranking(cycle=cycle)]
+    ranking = [a.pk for a in cycle_results_ranking(cycle=cycle)]
     first_level = cycle.appraisals.filter(grade__code="first").first().grade
 
     response = client.get(URL, {"cycle": cycle.pk, "page": 2})
