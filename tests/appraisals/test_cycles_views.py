@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -92,3 +93,13 @@ def test_the_ranking_is_paginated_and_the_page_links_keep_the_filters(client, mo
     assert "Page 1 of 2" in filtered.content.decode()  # 3 first-level managers of 5
     link = re.search(r'href="(\?[^"]*page=2[^"]*)"', filtered.content.decode()).group(1)
     assert f"grade={first_level.pk}" in link.replace("&amp;", "&")
+
+
+def test_the_page_and_its_export_show_the_same_latest_closed_cycle(client) -> None:
+    # Two closed cycles over one period: the one closed last is the latest, whichever was created first.
+    closed_last = AppraisalCycleFactory(state="closed", closed_at=dt.datetime(2026, 7, 20, tzinfo=dt.UTC))
+    AppraisalCycleFactory(state="closed", closed_at=dt.datetime(2026, 7, 10, tzinfo=dt.UTC))
+    client.force_login(hr_user())
+    assert client.get(URL).context["cycle"] == closed_last
+    export = client.get(reverse("reports:cycle_results"), {"export": "csv"})
+    assert f"cycle-results-{closed_last.pk}-" in export["Content-Disposition"]
