@@ -22,7 +22,7 @@ from appraisals.models import RATING_STATES, Indicator, RaterType, Rating, Ratin
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
 from appraisals.selectors import indicators_rated_by
 
-# Values at the extremes of the scale must be justified in a comment (shared contract).
+# Values at the extremes of the scale must be justified in a comment.
 VALUES_NEEDING_COMMENT = (SCALE_MIN, SCALE_MAX)
 
 

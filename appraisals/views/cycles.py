@@ -13,7 +13,7 @@ from appraisals.filtersets import CycleResultsFilterSet
 from appraisals.selectors import cycle_latest_closed, cycle_results_ranking, cycles_with_results
 from core import permissions
 
-# A page of the ranking: a cycle of 2,000 appraisals on one page was ~900 KB of HTML and seconds to render.
+# A page of the ranking: a whole cycle of 2,000 appraisals on one page is ~900 KB of HTML and seconds to render.
 PAGE_SIZE = 50
 
 
