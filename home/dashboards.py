@@ -19,8 +19,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from appraisals.models import Appeal, Appraisal, AppraisalCycle, RaterType, Rating, Recommendation, SpotCheck
-from appraisals.services.ratings import ratings_pending_for
+from appraisals.models import (
+    RATING_STATES,
+    Appeal,
+    Appraisal,
+    AppraisalCycle,
+    RaterType,
+    Rating,
+    Recommendation,
+    SpotCheck,
+)
+from appraisals.selectors import cycle_latest_closed, ratings_pending_for
 from appraisals.services.results import appraisal_history
 from clients.models import Client, Interaction, TieringRun
 from core.choices import ClientTier
@@ -36,7 +45,6 @@ FOLLOW_UP_AHEAD_DAYS = 7
 FOLLOW_UP_BACK_DAYS = 30
 TIERS = [ClientTier.CORE, ClientTier.KEY, ClientTier.ORDINARY]
 BANDS = [Appraisal.Band.EXCELLENT, Appraisal.Band.GOOD, Appraisal.Band.PASS, Appraisal.Band.FAIL]
-RATING_STATES = (AppraisalCycle.State.OPEN, AppraisalCycle.State.REVIEW)
 
 
 # --- charts -------------------------------------------------------------------------------------------------------
@@ -116,15 +124,6 @@ def clients_by_tier(managers: QuerySet[AccountManager] | list[int]) -> Chart:
         kind="bar",
         labels=[tier.label for tier in TIERS],
         datasets=[{"label": gettext_lazy("clients"), "data": [counts.get(tier.value, 0) for tier in TIERS]}],
-    )
-
-
-def latest_closed_cycle() -> AppraisalCycle | None:
-    """The closed cycle with the latest period (one query)."""
-    return (
-        AppraisalCycle.objects.filter(state=AppraisalCycle.State.CLOSED)
-        .order_by("-period_end", "-closed_at", "-pk")
-        .first()
     )
 
 
@@ -279,7 +278,7 @@ def manager_dashboard(*, user: AbstractBaseUser, today: dt.date | None = None) -
     )
     if dashboard.is_supervisor:
         line = manager_line_ids(manager)
-        dashboard.line_cycle = latest_closed_cycle()
+        dashboard.line_cycle = cycle_latest_closed()
         dashboard.line_scores = scores_of(cycle=dashboard.line_cycle, managers=line)
         dashboard.line_chart = scores_chart(dashboard.line_scores)
         dashboard.behind = behind_on_contact([pk for pk in line if pk != manager.pk], today=today)
@@ -304,7 +303,7 @@ def department_head_dashboard(*, user: AbstractBaseUser, today: dt.date | None =
     today = today or timezone.localdate()
     # The department scope of the permission matrix: the managers of the departments this user heads.
     managers = managers_in_scope(user, Scope.DEPARTMENT)
-    cycle = latest_closed_cycle()
+    cycle = cycle_latest_closed()
     scores = scores_of(cycle=cycle, managers=managers)
     return HeadDashboard(
         departments=list(Department.objects.filter(head=user).order_by("name")),
@@ -450,7 +449,7 @@ def hr_dashboard(*, today: dt.date | None = None) -> HrDashboard:
     decision, this quarter's spot-checks, and the 80/20 chart of clients."""
     today = today or timezone.localdate()
     progress, progress_chart = cycle_progress(today=today)
-    cycle = latest_closed_cycle()
+    cycle = cycle_latest_closed()
     waiting = Recommendation.objects.filter(state=Recommendation.State.PENDING).aggregate(
         total=Count("pk"), promotions=Count("pk", filter=Q(kind=Recommendation.Kind.PROMOTION))
     )

@@ -11,10 +11,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from appraisals.models import Appraisal, AppraisalCycle
-from appraisals.selectors import appraisal_for_user, can_see_all_results
+from appraisals.models import Appraisal
+from appraisals.selectors import (
+    appraisal_for_user,
+    can_see_all_results,
+    cycle_latest_closed,
+    cycle_results,
+    cycles_with_results,
+)
 from appraisals.services.results import appraisal_explanation
-from appraisals.views.cycles import CycleResultsFilterSet, cycle_results_ranking
 from clients.selectors import client_list
 from core import exports
 from core.exports import Column, column
@@ -157,12 +162,11 @@ def cycle_results_export(request: HttpRequest) -> HttpResponse:
     """A cycle's ranking (HR) as CSV or XLSX, with the results page's filters (?cycle=&grade=&department=)."""
     if not can_see_all_results(request.user):
         raise PermissionDenied
-    cycles = AppraisalCycle.objects.exclude(state=AppraisalCycle.State.DRAFT)
     wanted = request.GET.get("cycle")
-    cycle = cycles.filter(pk=wanted).first() if wanted and wanted.isdigit() else dashboards.latest_closed_cycle()
+    cycle = cycles_with_results().filter(pk=wanted).first() if wanted and wanted.isdigit() else cycle_latest_closed()
     if cycle is None:
         raise Http404("No such appraisal cycle.")
-    rows = list(CycleResultsFilterSet(request.GET, queryset=cycle_results_ranking(cycle=cycle)).qs)
+    rows = list(cycle_results(cycle=cycle, filters=request.GET))
     for rank, row in enumerate(rows, start=1):
         row.rank = rank
     return exports.export_response(

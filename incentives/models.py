@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -143,9 +146,24 @@ class PayPeriod(models.Model):
             raise ValidationError(_("A pay period must lie within one calendar year."))
 
 
+# The one change a locked statement may still undergo: approved → exported, stamped with the export time.
+EXPORT_FIELDS = frozenset({"state", "exported_at"})
+
+
+def _locked_delete_message(pk: object) -> str:
+    return gettext("Pay statement %(pk)s is approved and locked; it cannot be deleted.") % {"pk": pk}
+
+
 class PayStatementQuerySet(models.QuerySet):
     def locked(self) -> PayStatementQuerySet:
         return self.exclude(state=PayStatement.State.DRAFT)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        # A bulk delete skips PayStatement.delete(): it is refused as a whole when it takes a locked statement.
+        locked = self.locked().values_list("pk", flat=True).first()
+        if locked is not None:
+            raise ValidationError(_locked_delete_message(locked))
+        return super().delete()
 
 
 class PayStatement(ChoiceLabels, models.Model):
@@ -251,9 +269,40 @@ class PayStatement(ChoiceLabels, models.Model):
         label = _("adjustment") if self.kind == self.Kind.ADJUSTMENT else _("pay statement")
         return f"{label} {self.period} · {self.manager}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_locked_change()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        stored_state = PayStatement.objects.filter(pk=self.pk).values_list("state", flat=True).first()
+        if stored_state is not None and stored_state != self.State.DRAFT:
+            raise ValidationError(_locked_delete_message(self.pk))
+        return super().delete(*args, **kwargs)
+
     @property
     def is_locked(self) -> bool:
         return self.state != self.State.DRAFT
+
+    def _refuse_locked_change(self) -> None:
+        """Refuse saving a changed statement that is stored approved or exported; the one change allowed is the
+        export (approved → exported, with its time). The database trigger of migration 0002 refuses the same
+        change made by QuerySet.update() or raw SQL."""
+        if self.pk is None:
+            return
+        stored = PayStatement.objects.filter(pk=self.pk).first()
+        if stored is None or stored.state == self.State.DRAFT:
+            return
+        changed = {
+            field.attname
+            for field in PayStatement._meta.concrete_fields
+            if getattr(stored, field.attname) != getattr(self, field.attname)
+        }
+        exporting = stored.state == self.State.APPROVED and self.state == self.State.EXPORTED
+        if changed and not (exporting and changed <= EXPORT_FIELDS):
+            raise ValidationError(
+                gettext("Pay statement %(pk)s is %(state)s and locked; a correction is a new adjusting statement.")
+                % {"pk": self.pk, "state": stored.get_state_display()}
+            )
 
 
 class Recognition(models.Model):

@@ -1,7 +1,7 @@
 """HR's admin for plans, templates (indicators inline) and cycles, appraisals and measured values.
 
-Every write goes through the services; a used template and a closed cycle are read-only here as well as below
-(importing appraisals.services.cycles connects the receivers that refuse writes to a closed cycle).
+Every write goes through the services; a used template and a closed cycle are read-only here, and their models
+refuse a write that gets past these pages.
 """
 
 from __future__ import annotations
@@ -28,16 +28,11 @@ from appraisals.models import (
     RaterType,
     Template,
 )
-from appraisals.services.cycles import (
-    cycle_close_check,
-    cycle_missing_ratings,
-    cycle_missing_summary,
-    cycle_open,
-    cycle_to_review,
-)
+from appraisals.selectors import cycle_missing_ratings, cycle_missing_summary
+from appraisals.services.cycles import cycle_close_check, cycle_open, cycle_to_review
 from appraisals.services.measures import measured_values_compute
-from appraisals.services.templates import template_is_used, template_validate
-from appraisals.tasks_cycles import cycle_close_task
+from appraisals.services.templates import template_validate
+from appraisals.tasks import cycle_close_task
 from core.admin_jobs import queued_jobs_report
 from core.jobs import enqueue
 from core.refusals import refusal_text
@@ -86,13 +81,13 @@ class IndicatorInline(admin.TabularInline):
     ]
 
     def has_add_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
-        return super().has_add_permission(request, obj) and not (obj and template_is_used(template=obj))
+        return super().has_add_permission(request, obj) and not (obj and obj.is_used())
 
     def has_change_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
-        return super().has_change_permission(request, obj) and not (obj and template_is_used(template=obj))
+        return super().has_change_permission(request, obj) and not (obj and obj.is_used())
 
     def has_delete_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
-        return super().has_delete_permission(request, obj) and not (obj and template_is_used(template=obj))
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_used())
 
 
 @admin.register(Template)
@@ -112,13 +107,13 @@ class TemplateAdmin(SimpleHistoryAdmin):
 
     @admin.display(boolean=True, description=_("used by a cycle"))
     def used(self, obj: Template) -> bool:
-        return template_is_used(template=obj)
+        return obj.is_used()
 
     def has_change_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
-        return super().has_change_permission(request, obj) and not (obj and template_is_used(template=obj))
+        return super().has_change_permission(request, obj) and not (obj and obj.is_used())
 
     def has_delete_permission(self, request: HttpRequest, obj: Template | None = None) -> bool:
-        return super().has_delete_permission(request, obj) and not (obj and template_is_used(template=obj))
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_used())
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from appraisals.models import AppraisalCycle, Rating, RatingScore, SurveyInvitation
+from appraisals.models import RATING_STATES, AppraisalCycle, Rating, RatingScore, SurveyInvitation
 from appraisals.services.fairness import fairness_review, rating_exclude, rating_include
-from appraisals.services.ratings import RATING_STATES
 from appraisals.services.surveys import client_sample_draw, survey_invitations_send
 from core.refusals import refusal_text
 

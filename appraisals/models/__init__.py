@@ -1,12 +1,13 @@
 """The weighted appraisal (考核): plans and templates, cycles and appraisals, ratings, spot-checks, results."""
 
-from appraisals.models.cycles import Appraisal, AppraisalCycle, MeasuredValue
+from appraisals.models.cycles import RATING_STATES, Appraisal, AppraisalCycle, MeasuredValue
 from appraisals.models.plans import AppraisalPlan, Dimension, Indicator, RaterType, Template
 from appraisals.models.ratings import Rating, RatingScore, SurveyInvitation
 from appraisals.models.results import Appeal, Recommendation, ResultRule
 from appraisals.models.spotchecks import SpotCheck, SpotCheckDraw, SpotCheckPolicy
 
 __all__ = [
+    "RATING_STATES",
     "Appeal",
     "Appraisal",
     "AppraisalCycle",

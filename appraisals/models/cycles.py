@@ -1,16 +1,58 @@
-"""Appraisal cycles and the appraisal of one manager in one cycle, with every figure behind its score."""
+"""Appraisal cycles and the appraisal of one manager in one cycle, with every figure behind its score.
+
+A closed cycle is read-only: the cycle, its appraisals, measured values, ratings and rating scores refuse save()
+and delete() (and QuerySet.delete()) once it is closed. cycle_close writes its figures with bulk statements before it
+marks the cycle closed, so the guard never stands in its way.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from appraisals.models.plans import AppraisalPlan, Indicator, Template
 from core.choices import ChoiceLabels
 from managers.models import AccountManager, Grade
+
+
+def closed_cycle_message(cycle: object) -> str:
+    return gettext(
+        "The appraisal cycle %(cycle)s is closed: its appraisals, ratings and scores can no longer change."
+    ) % {"cycle": cycle}
+
+
+def closed_cycle_refuse(cycles: Q) -> None:
+    """Refuse (ValidationError) when one of the cycles selected by ``cycles`` is closed (one query)."""
+    name = AppraisalCycle.objects.filter(cycles, state=AppraisalCycle.State.CLOSED).values_list("name", flat=True)
+    name = name.first()
+    if name is not None:
+        raise ValidationError(closed_cycle_message(name))
+
+
+def cycles_holding(instance: models.Model, parent: Q | None) -> Q:
+    """The cycles a row belongs to, as stored (through its ``cycle_lookup``) and as it would be saved (``parent``,
+    the cycles of the row it points to): a row moved into or out of a closed cycle is refused either way."""
+    cycles = Q(pk__in=[])
+    if instance.pk is not None:
+        cycles |= Q(**{instance.cycle_lookup: instance.pk})
+    if parent is not None:
+        cycles |= parent
+    return cycles
+
+
+class CycleRowQuerySet(models.QuerySet):
+    """The rows of a cycle: a bulk delete is refused, like a delete of one, once their cycle is closed."""
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        closed_cycle_refuse(Q(**{f"{self.model.cycle_lookup}__in": self.values("pk")}))
+        return super().delete()
 
 
 class AppraisalCycle(ChoiceLabels, models.Model):
@@ -55,6 +97,9 @@ class AppraisalCycle(ChoiceLabels, models.Model):
     close_reason = models.TextField(_("reason for closing with ratings missing"), blank=True)
     history = HistoricalRecords()
 
+    objects = CycleRowQuerySet.as_manager()
+    cycle_lookup = "pk"
+
     class Meta:
         verbose_name = _("appraisal cycle")
         verbose_name_plural = _("appraisal cycles")
@@ -76,9 +121,21 @@ class AppraisalCycle(ChoiceLabels, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        closed_cycle_refuse(cycles_holding(self, None))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        closed_cycle_refuse(cycles_holding(self, None))
+        return super().delete(*args, **kwargs)
+
     @property
     def is_closed(self) -> bool:
         return self.state == self.State.CLOSED
+
+
+# Ratings may be given while the cycle is open and, for latecomers, during review; never in draft or once closed.
+RATING_STATES = (AppraisalCycle.State.OPEN, AppraisalCycle.State.REVIEW)
 
 
 class Appraisal(ChoiceLabels, models.Model):
@@ -118,6 +175,11 @@ class Appraisal(ChoiceLabels, models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     history = HistoricalRecords()
 
+    objects = CycleRowQuerySet.as_manager()
+    cycle_lookup = "appraisals"
+    # The manager's acknowledgement is the one write a final appraisal still takes.
+    WRITABLE_AFTER_CLOSE = frozenset({"acknowledged_at"})
+
     class Meta:
         verbose_name = _("appraisal")
         verbose_name_plural = _("appraisals")
@@ -127,9 +189,32 @@ class Appraisal(ChoiceLabels, models.Model):
     def __str__(self) -> str:
         return f"{self.manager} · {self.cycle}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not set(update_fields) <= self.WRITABLE_AFTER_CLOSE:
+            closed_cycle_refuse(cycles_holding(self, Q(pk=self.cycle_id)))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        closed_cycle_refuse(cycles_holding(self, Q(pk=self.cycle_id)))
+        return super().delete(*args, **kwargs)
+
     @property
     def is_final(self) -> bool:
         return self.finalised_at is not None
+
+    def assert_editable(self) -> None:
+        """Refuse a change of the appraisal, its ratings or scores once it is final or its cycle is closed, as
+        stored (the services ask before they write; one query)."""
+        if self.pk is not None:
+            rows = Appraisal.objects.filter(pk=self.pk).values_list("cycle__state", "finalised_at", "cycle__name")
+            state, finalised_at, name = rows.first() or (None, None, "")
+        else:
+            cycle = AppraisalCycle.objects.filter(pk=self.cycle_id).values_list("state", "name")
+            state, name = cycle.first() or (None, "")
+            finalised_at = None
+        if state == AppraisalCycle.State.CLOSED or finalised_at is not None:
+            raise ValidationError(closed_cycle_message(name))
 
 
 class MeasuredValue(models.Model):
@@ -144,6 +229,9 @@ class MeasuredValue(models.Model):
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
+    objects = CycleRowQuerySet.as_manager()
+    cycle_lookup = "appraisals__measured_values"
+
     class Meta:
         verbose_name = _("measured value")
         verbose_name_plural = _("measured values")
@@ -151,3 +239,11 @@ class MeasuredValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator}: {self.value}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
+        return super().delete(*args, **kwargs)

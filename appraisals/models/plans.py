@@ -1,12 +1,19 @@
-"""Appraisal plans and templates: dimensions, indicators and their weights, rater types and theirs."""
+"""Appraisal plans and templates: dimensions, indicators and their weights, rater types and theirs.
+
+A template used by a cycle with appraisals is read-only: it and its indicators refuse save() and delete(), since
+the appraisals' scores rest on its weights.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -46,6 +53,22 @@ class AppraisalPlan(models.Model):
 
     def __str__(self) -> str:
         return _("Appraisal plan %(year)s") % {"year": self.year}
+
+
+def used_template_refuse(template_id: int | None) -> None:
+    """Refuse a change to the template once a cycle with appraisals uses it (one query)."""
+    if template_id is None:
+        return
+    used = Template.objects.filter(pk=template_id, cycles__appraisals__isnull=False)
+    name = used.values_list("name", flat=True).first()
+    if name is not None:
+        raise ValidationError(
+            gettext(
+                "The template %(template)s is used by a cycle with appraisals and can no longer change; "
+                "copy it instead."
+            )
+            % {"template": name}
+        )
 
 
 class Template(models.Model):
@@ -96,6 +119,18 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        used_template_refuse(self.pk)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        used_template_refuse(self.pk)
+        return super().delete(*args, **kwargs)
+
+    def is_used(self) -> bool:
+        """Whether a cycle with appraisals uses the template (from then on it is frozen)."""
+        return self.pk is not None and self.cycles.filter(appraisals__isnull=False).exists()
 
     def dimension_weight(self, dimension: str) -> int:
         return {
@@ -171,6 +206,14 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        used_template_refuse(self.template_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        used_template_refuse(self.template_id)
+        return super().delete(*args, **kwargs)
 
     @property
     def rater_types(self) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from appraisals.models.cycles import Appraisal
+from appraisals.models.cycles import Appraisal, CycleRowQuerySet, closed_cycle_refuse, cycles_holding
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN, Indicator, RaterType
 
 
@@ -57,6 +59,9 @@ class Rating(models.Model):
     last_reminded_on = models.DateField(_("last reminded on"), null=True, blank=True)
     history = HistoricalRecords()
 
+    objects = CycleRowQuerySet.as_manager()
+    cycle_lookup = "appraisals__ratings"
+
     class Meta:
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
@@ -82,6 +87,14 @@ class Rating(models.Model):
     def __str__(self) -> str:
         return f"{self.get_rater_type_display()} · {self.appraisal}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
+        return super().delete(*args, **kwargs)
+
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
@@ -98,6 +111,9 @@ class RatingScore(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     history = HistoricalRecords()
 
+    objects = CycleRowQuerySet.as_manager()
+    cycle_lookup = "appraisals__ratings__scores"
+
     class Meta:
         verbose_name = _("rating score")
         verbose_name_plural = _("rating scores")
@@ -110,6 +126,14 @@ class RatingScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator}: {self.value}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        closed_cycle_refuse(cycles_holding(self, Q(appraisals__ratings=self.rating_id)))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        closed_cycle_refuse(cycles_holding(self, Q(appraisals__ratings=self.rating_id)))
+        return super().delete(*args, **kwargs)
 
 
 class SurveyInvitation(models.Model):

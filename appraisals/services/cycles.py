@@ -1,26 +1,20 @@
-"""Appraisal cycles: create, open (appraisals and pending rating tasks), move to review, close (score and freeze).
+"""Appraisal cycles: create, open (appraisals and pending rating tasks), move to review, close (score and freeze),
+and the scheduled rule that opens and closes the cycles that are due.
 
-A closed cycle is read-only below the admin: besides the services' checks, the pre_save / pre_delete receivers at
-the end of this module refuse any write to the cycle, its appraisals, ratings, rating scores, indicator scores and
-measured values, except the writes cycle_close itself makes (the ``_CLOSING`` context flag). They are connected when
-this module is imported, which the admin (autodiscovered at start-up by django.contrib.admin) and the Celery tasks
-both do.
+A closed cycle is read-only: the models refuse any later save or delete (appraisals/models/cycles.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Model, Q, QuerySet, Sum
-from django.db.models.signals import pre_delete, pre_save
-from django.dispatch import receiver
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -37,34 +31,25 @@ from appraisals.models import (
     SpotCheck,
     Template,
 )
-from appraisals.services.measures import measured_values_store
+from appraisals.selectors import cycle_missing_ratings
+from appraisals.services.measures import measured_values_compute, measured_values_store
+from appraisals.services.results import recommendations_make
 from appraisals.services.scoring import RatingSummary, Tally, appraisal_score, scoring_plan
-from appraisals.services.templates import template_assert_changeable, template_validate
+from appraisals.services.surveys import client_sample_draw
+from appraisals.services.templates import template_validate
+from core.jobs import job_lock
 from managers.models import AccountManager
 from managers.selectors import managers_with_grade
 
 State = AppraisalCycle.State
 
-# Ids of the cycles whose close is writing right now (the only writes a closed cycle accepts).
-_CLOSING: ContextVar[frozenset[int]] = ContextVar("appraisal_cycles_closing", default=frozenset())
-
-# Fields of an appraisal that may still be written after the close: the manager's acknowledgement.
-WRITABLE_AFTER_CLOSE = {"acknowledged_at"}
+# The reason recorded when the schedule closes a cycle past its rating deadline with ratings missing.
+DEADLINE_REASON = "deadline reached"
 
 
-@contextmanager
-def _closing(cycle_id: int) -> Iterator[None]:
-    token = _CLOSING.set(_CLOSING.get() | {cycle_id})
-    try:
-        yield
-    finally:
-        _CLOSING.reset(token)
-
-
-def _closed_message(cycle: object = "") -> str:
-    return _("The appraisal cycle %(cycle)s is closed: its appraisals, ratings and scores can no longer change.") % {
-        "cycle": cycle
-    }
+def cycle_lock_key(cycle_id: int) -> str:
+    """The lock every job that changes a cycle's state or scores holds (core.jobs.job_lock)."""
+    return f"appraisals.cycle:{cycle_id}"
 
 
 # --- creating and opening ---------------------------------------------------------------------------------------
@@ -127,15 +112,8 @@ def _user_or_none(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
     return by if by is not None and by.is_authenticated else None
 
 
-@transaction.atomic
-def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> AppraisalCycle:
-    """Open a draft cycle: one appraisal per active manager and the pending self, head and peer rating tasks."""
-    cycle = _lock(cycle)
-    if cycle.state != State.DRAFT:
-        raise ValidationError(
-            _("The cycle %(cycle)s is %(state)s: only a draft cycle can be opened.")
-            % {"cycle": cycle, "state": cycle.get_state_display()}
-        )
+def _open_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None) -> AppraisalCycle:
+    """Open the draft cycle (held under its row lock): one appraisal per active manager and the rating tasks."""
     template = cycle.template
     indicators = list(template.indicators.all())
     template_validate(template=template, indicators=indicators)
@@ -147,9 +125,8 @@ def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> 
             "pk"
         )
     )
-    # Plain bulk_create, no history row per appraisal or rating task: what is created here is empty shells, and their
-    # creation is recorded once, by the cycle's own history (opened_at, by whom). A later change to one of them — a
-    # rating submitted, an acknowledgement, an appeal — is saved one by one and recorded with its user.
+    # Plain bulk_create, no history row per appraisal or rating task: these are empty shells, recorded once by the
+    # cycle's own history (opened_at); each later change to one of them is saved one by one with its user.
     Appraisal.objects.bulk_create(
         [Appraisal(cycle=cycle, manager=manager, grade_id=manager.grade_id_on) for manager in managers],
         ignore_conflicts=True,
@@ -177,13 +154,30 @@ def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> 
     cycle.save(update_fields=["state", "opened_at"])
 
     if RaterType.CLIENT in rater_types:
-        try:  # the client sample is drawn by the surveys service (another area of the appraisal)
-            from appraisals.services.surveys import client_sample_draw
-        except ImportError:
-            client_sample_draw = None
-        if client_sample_draw is not None:
-            client_sample_draw(cycle=cycle, by=by)
+        client_sample_draw(cycle=cycle, by=by)
     return cycle
+
+
+@transaction.atomic
+def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> AppraisalCycle:
+    """Open a draft cycle: one appraisal per active manager and the pending self, head and peer rating tasks."""
+    cycle = _lock(cycle)
+    if cycle.state != State.DRAFT:
+        raise ValidationError(
+            _("The cycle %(cycle)s is %(state)s: only a draft cycle can be opened.")
+            % {"cycle": cycle, "state": cycle.get_state_display()}
+        )
+    return _open_locked(cycle, by)
+
+
+@transaction.atomic
+def cycle_open_once(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> bool:
+    """Open the cycle if it is still a draft; False when it was opened already (a job run twice changes nothing)."""
+    cycle = _lock(cycle)
+    if cycle.state != State.DRAFT:
+        return False
+    _open_locked(cycle, by)
+    return True
 
 
 @transaction.atomic
@@ -198,43 +192,6 @@ def cycle_to_review(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None
     cycle.state = State.REVIEW
     cycle.save(update_fields=["state"])
     return cycle
-
-
-# --- reading ------------------------------------------------------------------------------------------------------
-
-
-def cycle_missing_ratings(*, cycle: AppraisalCycle) -> QuerySet[Rating]:
-    """The ratings of the cycle still pending (not submitted, not excluded), for HR before closing."""
-    return (
-        Rating.objects.filter(appraisal__cycle=cycle, submitted_at__isnull=True, excluded=False)
-        .select_related("appraisal__manager__user", "rater", "client")
-        .order_by("appraisal__manager__employee_no", "rater_type", "pk")
-    )
-
-
-def cycle_missing_summary(*, cycle: AppraisalCycle) -> dict[str, int]:
-    """How many ratings are still pending, by rater type (one query)."""
-    rows = (
-        Rating.objects.filter(appraisal__cycle=cycle, submitted_at__isnull=True, excluded=False)
-        .values("rater_type")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    return {row["rater_type"]: row["count"] for row in rows}
-
-
-def appraisal_assert_editable(appraisal: Appraisal) -> None:
-    """Refuse a write to an appraisal (or its ratings and scores) once it is final or its cycle is closed."""
-    if appraisal.pk is not None:
-        row = (
-            Appraisal.objects.filter(pk=appraisal.pk).values_list("cycle__state", "finalised_at", "cycle__name").first()
-        )
-    else:
-        row = AppraisalCycle.objects.filter(pk=appraisal.cycle_id).values_list("state", "closed_at", "name").first()
-        row = (row[0], None, row[2]) if row else None
-    state, finalised_at, name = row if row else (None, None, "")
-    if state == State.CLOSED or finalised_at is not None:
-        raise ValidationError(_closed_message(name))
 
 
 # --- closing ------------------------------------------------------------------------------------------------------
@@ -271,6 +228,93 @@ def _rating_summaries(cycle: AppraisalCycle) -> dict[int, RatingSummary]:
     return summaries
 
 
+def _measured_by_appraisal(cycle: AppraisalCycle) -> dict[int, dict[int, MeasuredValue]]:
+    """Compute and store the measured values; {appraisal id: {indicator id: value}}."""
+    measured: dict[int, dict[int, MeasuredValue]] = defaultdict(dict)
+    for value in measured_values_store(cycle=cycle):
+        measured[value.appraisal_id][value.indicator_id] = value
+    return measured
+
+
+def _spot_checks_pending(cycle: AppraisalCycle) -> dict[int, list[SpotCheck]]:
+    """The recorded spot-checks not yet counted, dated within the period, by manager id (oldest first)."""
+    checks: dict[int, list[SpotCheck]] = defaultdict(list)
+    for check in SpotCheck.objects.filter(
+        manager__appraisals__cycle=cycle,
+        applied_to__isnull=True,
+        checked_on__isnull=False,
+        checked_on__lte=cycle.period_end,
+    ).order_by("checked_on", "pk"):
+        checks[check.manager_id].append(check)
+    return checks
+
+
+def _appraisals_score(cycle: AppraisalCycle, *, now: dt.datetime) -> tuple[list[Appraisal], list[SpotCheck]]:
+    """Every appraisal of the cycle with its scores, band and explanation set (unsaved), and the spot-checks it
+    counted, each now pointing at its appraisal."""
+    measured = _measured_by_appraisal(cycle)
+    template = cycle.template
+    indicators = list(template.indicators.all())
+    appraisals = list(Appraisal.objects.filter(cycle=cycle))
+    summaries = _rating_summaries(cycle)
+    checks = _spot_checks_pending(cycle)
+    plan = scoring_plan(template=template, indicators=indicators)
+    attached: list[SpotCheck] = []
+    for appraisal in appraisals:
+        result = appraisal_score(
+            template=template,
+            indicators=indicators,
+            ratings=summaries.get(appraisal.pk) or RatingSummary(),
+            measured=measured.get(appraisal.pk, {}),
+            spot_checks=checks.get(appraisal.manager_id, []),
+            plan=plan,
+        )
+        appraisal.performance_score = result.dimension_scores["performance"]
+        appraisal.behaviour_score = result.dimension_scores["behaviour"]
+        appraisal.ability_score = result.dimension_scores["ability"]
+        appraisal.spot_check_effect = result.spot_check_effect
+        appraisal.total_score = result.total
+        appraisal.band = result.band
+        appraisal.explanation = result.explanation
+        appraisal.finalised_at = now
+        for check in checks.get(appraisal.manager_id, []):
+            check.applied_to = appraisal
+            attached.append(check)
+    return appraisals, attached
+
+
+def _appraisals_freeze(appraisals: list[Appraisal], attached: list[SpotCheck], by: AbstractBaseUser | None) -> None:
+    """Write the scored appraisals and the counted spot-checks, each in one statement whatever their number.
+
+    No history row per appraisal: the frozen rows and their explanation are their own record, finalised_at says
+    when and the cycle's history who. An upsert on the primary key is one UPDATE of every appraisal, where
+    bulk_update's CASE WHEN id = … per field grows quadratically with the rows of one statement.
+    """
+    Appraisal.objects.bulk_create(
+        appraisals,
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=[
+            "performance_score",
+            "behaviour_score",
+            "ability_score",
+            "spot_check_effect",
+            "total_score",
+            "band",
+            "explanation",
+            "finalised_at",
+        ],
+    )
+    if attached:
+        bulk_update_with_history(
+            attached,
+            SpotCheck,
+            ["applied_to"],
+            default_user=_user_or_none(by),
+            default_change_reason="cycle closed",
+        )
+
+
 def cycle_close_check(*, cycle: AppraisalCycle, reason: str = "") -> int:
     """Refuse (ValidationError) what cycle_close would refuse for this cycle and reason: a cycle neither open nor in
     review, or ratings missing without a reason. Returns how many ratings are missing. A closed cycle passes:
@@ -292,6 +336,24 @@ def cycle_close_check(*, cycle: AppraisalCycle, reason: str = "") -> int:
     return missing
 
 
+def _close_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None, reason: str) -> AppraisalCycle:
+    """Close the open or in-review cycle (held under its row lock): score, freeze, mark closed, recommend."""
+    reason = (reason or "").strip()
+    missing = cycle_close_check(cycle=cycle, reason=reason)
+    now = timezone.now()
+    appraisals, attached = _appraisals_score(cycle, now=now)
+    _appraisals_freeze(appraisals, attached, by)
+    # Marked closed last: from here on the models refuse any write to the cycle and what belongs to it.
+    cycle.state = State.CLOSED
+    cycle.closed_at = now
+    cycle.closed_by = _user_or_none(by)
+    cycle.close_reason = reason if missing else ""
+    cycle.save(update_fields=["state", "closed_at", "closed_by", "close_reason"])
+    # Use of results (考评结果的使用): the rule's recommendations come with the close, in the same transaction.
+    recommendations_make(cycle=cycle)
+    return cycle
+
+
 @transaction.atomic
 def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, reason: str = "") -> AppraisalCycle:
     """Close the cycle: compute every measured value, indicator, dimension and total score, the band and the
@@ -303,164 +365,75 @@ def cycle_close(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, re
     cycle = _lock(cycle)
     if cycle.is_closed:
         return cycle
-    reason = (reason or "").strip()
-    missing = cycle_close_check(cycle=cycle, reason=reason)
-
-    with _closing(cycle.pk):
-        measured: dict[int, dict[int, MeasuredValue]] = defaultdict(dict)
-        for value in measured_values_store(cycle=cycle):
-            measured[value.appraisal_id][value.indicator_id] = value
-        template = cycle.template
-        indicators = list(template.indicators.all())
-        appraisals = list(Appraisal.objects.filter(cycle=cycle))
-        summaries = _rating_summaries(cycle)
-        checks: dict[int, list[SpotCheck]] = defaultdict(list)
-        for check in SpotCheck.objects.filter(
-            manager__appraisals__cycle=cycle,
-            applied_to__isnull=True,
-            checked_on__isnull=False,
-            checked_on__lte=cycle.period_end,
-        ).order_by("checked_on", "pk"):
-            checks[check.manager_id].append(check)
-
-        now = timezone.now()
-        plan = scoring_plan(template=template, indicators=indicators)
-        attached: list[SpotCheck] = []
-        for appraisal in appraisals:
-            result = appraisal_score(
-                template=template,
-                indicators=indicators,
-                ratings=summaries.get(appraisal.pk) or RatingSummary(),
-                measured=measured.get(appraisal.pk, {}),
-                spot_checks=checks.get(appraisal.manager_id, []),
-                plan=plan,
-            )
-            appraisal.performance_score = result.dimension_scores["performance"]
-            appraisal.behaviour_score = result.dimension_scores["behaviour"]
-            appraisal.ability_score = result.dimension_scores["ability"]
-            appraisal.spot_check_effect = result.spot_check_effect
-            appraisal.total_score = result.total
-            appraisal.band = result.band
-            appraisal.explanation = result.explanation
-            appraisal.finalised_at = now
-            for check in checks.get(appraisal.manager_id, []):
-                check.applied_to = appraisal
-                attached.append(check)
-
-        # Each write is one statement whatever the number of managers, so the query count of a close does not grow
-        # with the company. The indicator scores and contributions are the lines of the explanation: one frozen
-        # record of every figure (a table of the same figures beside it cost 40 % of a close at company size).
-        # Plain bulk_update, no history row per appraisal: the frozen rows are their own record. Before the close
-        # every score is empty; after it they never change (the closed-cycle guard), the explanation traces each
-        # figure, finalised_at says when, and the cycle's history says who closed it. What changes a frozen
-        # appraisal afterwards (acknowledgement, appeal) is saved one by one and recorded with its user.
-        # An upsert on the primary key of rows that all exist, i.e. one UPDATE of every appraisal: bulk_update's
-        # CASE WHEN id = … per field grows quadratically with the rows of one statement.
-        Appraisal.objects.bulk_create(
-            appraisals,
-            update_conflicts=True,
-            unique_fields=["id"],
-            update_fields=[
-                "performance_score",
-                "behaviour_score",
-                "ability_score",
-                "spot_check_effect",
-                "total_score",
-                "band",
-                "explanation",
-                "finalised_at",
-            ],
-        )
-        if attached:
-            bulk_update_with_history(
-                attached,
-                SpotCheck,
-                ["applied_to"],
-                default_user=_user_or_none(by),
-                default_change_reason="cycle closed",
-            )
-        cycle.state = State.CLOSED
-        cycle.closed_at = now
-        cycle.closed_by = by if by is not None and by.is_authenticated else None
-        cycle.close_reason = reason if missing else ""
-        cycle.save(update_fields=["state", "closed_at", "closed_by", "close_reason"])
-    # Use of results (考评结果的使用): the rule's recommendations come with the close, in the same transaction.
-    from appraisals.services.results import recommendations_make
-
-    recommendations_make(cycle=cycle)
-    return cycle
+    return _close_locked(cycle, by, reason)
 
 
-# --- read-only below the admin ------------------------------------------------------------------------------------
+@transaction.atomic
+def cycle_close_once(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None, reason: str = "") -> bool:
+    """Close the cycle unless it is closed already; True when this call closed it."""
+    cycle = _lock(cycle)
+    if cycle.is_closed:
+        return False
+    _close_locked(cycle, by, reason)
+    return True
 
 
-RELATED_NAMES = {MeasuredValue: "measured_values", Rating: "ratings"}
+# --- the schedule -------------------------------------------------------------------------------------------------
 
 
-def _closed_cycle_of(instance: Model) -> AppraisalCycle | None:
-    """The closed cycle the instance belongs to (as stored, and as it would be saved), or None."""
-    closed = AppraisalCycle.objects.filter(state=State.CLOSED)
-    if isinstance(instance, AppraisalCycle):
-        condition = Q(pk=instance.pk) if instance.pk else None
-    elif isinstance(instance, Appraisal):
-        condition = Q(pk=instance.cycle_id)
-        if instance.pk:
-            condition |= Q(appraisals=instance.pk)
-    elif isinstance(instance, (MeasuredValue, Rating)):
-        condition = Q(appraisals=instance.appraisal_id)
-        if instance.pk:
-            condition |= Q(**{f"appraisals__{RELATED_NAMES[type(instance)]}": instance.pk})
-    elif isinstance(instance, RatingScore):
-        condition = Q(appraisals__ratings=instance.rating_id)
-        if instance.pk:
-            condition |= Q(appraisals__ratings__scores=instance.pk)
-    else:
-        return None
-    if condition is None:
-        return None
-    return closed.filter(condition).exclude(pk__in=_CLOSING.get()).first()
+@dataclass
+class CyclesDue:
+    """What one pass of the schedule did: the cycles opened and closed, and each refusal with its reason."""
+
+    opened: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        done = f"opened {self.opened}, closed {self.closed}"
+        return done + (f", refused {self.refused}" if self.refused else "")
 
 
-GUARDED_MODELS = (AppraisalCycle, Appraisal, MeasuredValue, Rating, RatingScore)
+def cycles_due_run(*, today: dt.date) -> CyclesDue:
+    """Open the draft regular cycles whose period has started; close the open or in-review cycles whose rating
+    deadline has passed (with DEADLINE_REASON for the missing ratings).
+
+    Each cycle in a transaction of its own under its lock: one cycle HR must fix (e.g. a template whose weights do
+    not add up) does not hold back the others, and a rerun after a crash passes over the cycles already done.
+    """
+    due = CyclesDue()
+    to_open = AppraisalCycle.objects.filter(
+        kind=AppraisalCycle.Kind.REGULAR, state=State.DRAFT, period_start__lte=today
+    )
+    for cycle_id in to_open.values_list("pk", flat=True):
+        try:
+            with transaction.atomic():
+                job_lock(cycle_lock_key(cycle_id))
+                if cycle_open_once(cycle=AppraisalCycle(pk=cycle_id)):
+                    due.opened.append(cycle_id)
+        except ValidationError as exc:
+            due.refused.append(f"{cycle_id}: {'; '.join(exc.messages)}")
+    to_close = AppraisalCycle.objects.filter(state__in=[State.OPEN, State.REVIEW], rating_deadline__lt=today)
+    for cycle_id in to_close.values_list("pk", flat=True):
+        try:
+            with transaction.atomic():
+                job_lock(cycle_lock_key(cycle_id))
+                if cycle_close_once(cycle=AppraisalCycle(pk=cycle_id), reason=DEADLINE_REASON):
+                    due.closed.append(cycle_id)
+        except ValidationError as exc:
+            due.refused.append(f"{cycle_id}: {'; '.join(exc.messages)}")
+    return due
 
 
-@receiver(pre_save, dispatch_uid="appraisals_closed_cycle_save_guard")
-def closed_cycle_save_guard(
-    sender: type[Model], instance: Model, update_fields: object = None, raw: bool = False, **kwargs: object
-) -> None:
-    """Refuse saving anything of a closed cycle (the close itself excepted)."""
-    if raw or sender not in GUARDED_MODELS:
-        return
-    if sender is Appraisal and update_fields is not None and set(update_fields) <= WRITABLE_AFTER_CLOSE:
-        return
-    closed = _closed_cycle_of(instance)
-    if closed is not None:
-        raise ValidationError(_closed_message(closed))
-
-
-@receiver(pre_delete, dispatch_uid="appraisals_closed_cycle_delete_guard")
-def closed_cycle_delete_guard(sender: type[Model], instance: Model, **kwargs) -> None:
-    """Refuse deleting anything of a closed cycle."""
-    if sender not in GUARDED_MODELS:
-        return
-    closed = _closed_cycle_of(instance)
-    if closed is not None:
-        raise ValidationError(_closed_message(closed))
-
-
-@receiver(pre_save, dispatch_uid="appraisals_used_template_save_guard")
-def used_template_save_guard(sender: type[Model], instance: Model, raw: bool = False, **kwargs) -> None:
-    """Refuse changing a template (or its indicators) once a cycle with appraisals uses it."""
-    if raw:
-        return
-    if sender is Template and instance.pk:
-        template_assert_changeable(template=instance)
-    elif sender is Indicator and instance.template_id:
-        template_assert_changeable(template=Template(pk=instance.template_id, name=str(instance.template_id)))
-
-
-@receiver(pre_delete, dispatch_uid="appraisals_used_template_delete_guard")
-def used_template_delete_guard(sender: type[Model], instance: Model, **kwargs) -> None:
-    """Refuse deleting an indicator of a used template."""
-    if sender is Indicator and instance.template_id:
-        template_assert_changeable(template=Template(pk=instance.template_id, name=str(instance.template_id)))
+def measured_values_refresh() -> dict[int, int]:
+    """Recompute the measured values of every open or in-review cycle, so that managers and HR see them before the
+    close; {cycle id: values written}. Each cycle under its lock, re-read there: a close meanwhile froze them."""
+    written: dict[int, int] = {}
+    taking_values = [State.OPEN, State.REVIEW]
+    for cycle_id in AppraisalCycle.objects.filter(state__in=taking_values).values_list("pk", flat=True):
+        with transaction.atomic():
+            job_lock(cycle_lock_key(cycle_id))
+            cycle = AppraisalCycle.objects.select_related("template").get(pk=cycle_id)
+            if cycle.state in taking_values:
+                written[cycle_id] = measured_values_compute(cycle=cycle)
+    return written

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from appraisals.models import Appraisal, RaterType, Rating
-from appraisals.services.ratings import appraisal_editable_check, rating_lock
+from appraisals.services.ratings import rating_lock
 from core.roles import Role, role_of
 
 MIN_RATINGS = 3
@@ -75,7 +75,7 @@ def fairness_review(*, appraisal: Appraisal) -> list[Rating]:
 
     Returns the ratings flagged now.
     """
-    appraisal_editable_check(appraisal)
+    appraisal.assert_editable()
     ratings = list(
         Rating.objects.select_for_update()
         .filter(appraisal=appraisal, rater_type=RaterType.CLIENT)
@@ -111,7 +111,7 @@ def rating_exclude(*, rating: Rating, by: AbstractBaseUser, reason: str) -> Rati
     if not reason:
         raise ValidationError({"reason": _("Say why the rating is excluded: the reason is recorded.")})
     rating = rating_lock(rating)
-    appraisal_editable_check(rating.appraisal)
+    rating.appraisal.assert_editable()
     if rating.submitted_at is None:
         raise ValidationError(_("Only a submitted rating can be excluded; a pending one does not count anyway."))
     if rating.excluded:
@@ -127,7 +127,7 @@ def rating_include(*, rating: Rating, by: AbstractBaseUser) -> Rating:
     """HR undoes an exclusion before the cycle closes (the history keeps the earlier exclusion)."""
     _hr_check(by)
     rating = rating_lock(rating)
-    appraisal_editable_check(rating.appraisal)
+    rating.appraisal.assert_editable()
     if not rating.excluded:
         raise ValidationError(_("This rating is not excluded."))
     rating.excluded, rating.excluded_reason, rating.excluded_by = False, "", None

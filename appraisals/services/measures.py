@@ -89,132 +89,163 @@ def _per_manager(book: QuerySet, per_client: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
-def measures_by_manager(*, manager_ids: list[int], start: date, end: date, metrics: set[str]) -> dict[int, dict]:
-    """{manager_id: {metric: (value, inputs)}} for the metrics asked, from one aggregate query per data source."""
+Found = dict[int, dict[str, tuple[Decimal, dict]]]
+
+
+def _new_clients(found: Found, *, manager_ids: list[int], start: date, end: date) -> None:
+    """New clients: assignments starting in the period, of clients with no earlier assignment."""
+    earlier = Assignment.objects.filter(client=OuterRef("client"), start__lt=OuterRef("start"))
+    rows = (
+        Assignment.objects.filter(manager_id__in=manager_ids, start__gte=start, start__lte=end)
+        .exclude(Exists(earlier))
+        .values("manager_id")
+        .annotate(count=Count("client", distinct=True))
+    )
+    counts = {row["manager_id"]: row["count"] for row in rows}
+    for manager_id in manager_ids:
+        count = counts.get(manager_id, 0)
+        found[manager_id][Metric.NEW_CLIENTS] = (Decimal(count), {"new_clients": count})
+
+
+def _books(*, manager_ids: list[int], start: date, end: date, previous_start: date, previous_end: date) -> dict:
+    """Per manager, the book's clients, its volume now and before, and the products added (one query)."""
+    # Per (manager, client of the book) the volumes and most products in both windows, summed up per manager.
+    in_book = (
+        Assignment.objects.filter(manager_id__in=manager_ids, start__lte=end)
+        .filter(Q(end__isnull=True) | Q(end__gte=end))
+        .values("manager_id", "client_id")
+        .order_by()
+        .distinct()
+    )
+    now = Q(month__gte=start, month__lte=end)
+    before = Q(month__gte=previous_start, month__lte=previous_end)
+    per_client = (
+        BusinessRecord.objects.filter(month__gte=previous_start, month__lte=end)
+        .values("client_id")
+        .annotate(
+            volume_now=Sum("volume", filter=now),
+            volume_before=Sum("volume", filter=before),
+            products_now=Max("products_used", filter=now),
+            products_before=Max("products_used", filter=before),
+        )
+        .order_by()
+    )
+    books: dict[int, dict] = defaultdict(
+        lambda: {"clients": 0, "volume_now": ZERO, "volume_before": ZERO, "scope_increase": 0}
+    )
+    for manager_id, clients, volume_now, volume_before, scope_increase in _per_manager(in_book, per_client):
+        books[manager_id] = {
+            "clients": clients,
+            "volume_now": _cents(volume_now),
+            "volume_before": _cents(volume_before),
+            "scope_increase": int(scope_increase or 0),
+        }
+    return books
+
+
+def _volume_growth(book: dict, window: dict) -> tuple[Decimal, dict]:
+    now_volume, before_volume = book["volume_now"], book["volume_before"]
+    if before_volume > 0:
+        return (now_volume - before_volume) / before_volume * HUNDRED, dict(window)
+    growth = HUNDRED if now_volume > 0 else ZERO
+    return growth, {**window, "note": _("No volume in the previous period.")}
+
+
+def _target_completion(book: dict, target: dict | None) -> tuple[Decimal, dict]:
+    now_volume = book["volume_now"]
+    if target and target["total"]:
+        inputs = {
+            "volume_in_period": _money(now_volume),
+            "target_volume": _money(target["total"]),
+            "targets": target["count"],
+        }
+        return now_volume / target["total"] * HUNDRED, inputs
+    inputs = {
+        "volume_in_period": _money(now_volume),
+        "targets": 0,
+        "note": _("No target with a volume inside the period: counted as complete."),
+    }
+    return HUNDRED, inputs
+
+
+def _book_measures(found: Found, *, manager_ids: list[int], start: date, end: date) -> None:
+    """Volume growth, scope growth and target completion, from each manager's book and targets."""
     previous_start, previous_end = previous_period(start, end)
-    found: dict[int, dict] = {manager_id: {} for manager_id in manager_ids}
+    books = _books(
+        manager_ids=manager_ids, start=start, end=end, previous_start=previous_start, previous_end=previous_end
+    )
+    targets = {
+        row["manager_id"]: row
+        for row in Target.objects.filter(manager_id__in=manager_ids, period_start__gte=start, period_end__lte=end)
+        .values("manager_id")
+        .annotate(total=Sum("business_volume"), count=Count("pk"))
+        .order_by()
+    }
+    for manager_id in manager_ids:
+        book = books[manager_id]
+        window = {
+            "book_clients": book["clients"],
+            "volume_in_period": _money(book["volume_now"]),
+            "volume_in_previous_period": _money(book["volume_before"]),
+            "previous_period": [previous_start.isoformat(), previous_end.isoformat()],
+        }
+        found[manager_id][Metric.VOLUME_GROWTH] = _volume_growth(book, window)
+        found[manager_id][Metric.SCOPE_GROWTH] = (
+            Decimal(book["scope_increase"]),
+            {"book_clients": book["clients"], "products_added": book["scope_increase"]},
+        )
+        found[manager_id][Metric.TARGET_COMPLETION] = _target_completion(book, targets.get(manager_id))
 
+
+def _interactions(found: Found, *, manager_ids: list[int], start: date, end: date) -> None:
+    """Interaction records by the manager dated in the period."""
+    counts = {
+        row["manager_id"]: row["count"]
+        for row in Interaction.objects.filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
+        .values("manager_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    }
+    for manager_id in manager_ids:
+        count = counts.get(manager_id, 0)
+        found[manager_id][Metric.INTERACTIONS] = (Decimal(count), {"interactions": count})
+
+
+def _feedback(found: Found, *, manager_ids: list[int], start: date, end: date) -> None:
+    """Average satisfaction and complaints, from the feedback linked to the manager in the period."""
+    feedback = {
+        row["manager_id"]: row
+        for row in Feedback.objects.filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
+        .values("manager_id")
+        .annotate(
+            average=Avg("satisfaction"),
+            answers=Count("satisfaction"),
+            complaints=Count("pk", filter=~Q(complaint="")),
+        )
+        .order_by()
+    }
+    for manager_id in manager_ids:
+        row = feedback.get(manager_id) or {"average": None, "answers": 0, "complaints": 0}
+        average = Decimal(str(row["average"])) if row["average"] is not None else ZERO
+        satisfaction_inputs: dict = {"answers": row["answers"]}
+        if not row["answers"]:
+            satisfaction_inputs["note"] = _("No satisfaction answer in the period.")
+        found[manager_id][Metric.AVG_SATISFACTION] = (average, satisfaction_inputs)
+        found[manager_id][Metric.COMPLAINTS] = (Decimal(row["complaints"]), {"complaints": row["complaints"]})
+
+
+def measures_by_manager(*, manager_ids: list[int], start: date, end: date, metrics: set[str]) -> Found:
+    """{manager_id: {metric: (value, inputs)}} for the metrics asked, from one aggregate query per data source."""
+    found: Found = {manager_id: {} for manager_id in manager_ids}
+    window = {"manager_ids": manager_ids, "start": start, "end": end}
     if Metric.NEW_CLIENTS in metrics:
-        earlier = Assignment.objects.filter(client=OuterRef("client"), start__lt=OuterRef("start"))
-        rows = (
-            Assignment.objects.filter(manager_id__in=manager_ids, start__gte=start, start__lte=end)
-            .exclude(Exists(earlier))
-            .values("manager_id")
-            .annotate(count=Count("client", distinct=True))
-        )
-        counts = {row["manager_id"]: row["count"] for row in rows}
-        for manager_id in manager_ids:
-            count = counts.get(manager_id, 0)
-            found[manager_id][Metric.NEW_CLIENTS] = (Decimal(count), {"new_clients": count})
-
+        _new_clients(found, **window)
     if metrics & {Metric.VOLUME_GROWTH, Metric.SCOPE_GROWTH, Metric.TARGET_COMPLETION}:
-        # Per (manager, client of the book) the volumes and most products in both windows, summed up per manager.
-        in_book = (
-            Assignment.objects.filter(manager_id__in=manager_ids, start__lte=end)
-            .filter(Q(end__isnull=True) | Q(end__gte=end))
-            .values("manager_id", "client_id")
-            .order_by()
-            .distinct()
-        )
-        now = Q(month__gte=start, month__lte=end)
-        before = Q(month__gte=previous_start, month__lte=previous_end)
-        per_client = (
-            BusinessRecord.objects.filter(month__gte=previous_start, month__lte=end)
-            .values("client_id")
-            .annotate(
-                volume_now=Sum("volume", filter=now),
-                volume_before=Sum("volume", filter=before),
-                products_now=Max("products_used", filter=now),
-                products_before=Max("products_used", filter=before),
-            )
-            .order_by()
-        )
-        book: dict[int, dict] = defaultdict(
-            lambda: {"clients": 0, "volume_now": ZERO, "volume_before": ZERO, "scope_increase": 0}
-        )
-        for manager_id, clients, volume_now, volume_before, scope_increase in _per_manager(in_book, per_client):
-            book[manager_id] = {
-                "clients": clients,
-                "volume_now": _cents(volume_now),
-                "volume_before": _cents(volume_before),
-                "scope_increase": int(scope_increase or 0),
-            }
-        targets = {
-            row["manager_id"]: row
-            for row in Target.objects.filter(manager_id__in=manager_ids, period_start__gte=start, period_end__lte=end)
-            .values("manager_id")
-            .annotate(total=Sum("business_volume"), count=Count("pk"))
-            .order_by()
-        }
-        for manager_id in manager_ids:
-            entry = book[manager_id]
-            now_volume, before_volume = entry["volume_now"], entry["volume_before"]
-            window = {
-                "book_clients": entry["clients"],
-                "volume_in_period": _money(now_volume),
-                "volume_in_previous_period": _money(before_volume),
-                "previous_period": [previous_start.isoformat(), previous_end.isoformat()],
-            }
-            if before_volume > 0:
-                growth = (now_volume - before_volume) / before_volume * HUNDRED
-                growth_inputs = dict(window)
-            else:
-                growth = HUNDRED if now_volume > 0 else ZERO
-                growth_inputs = {**window, "note": _("No volume in the previous period.")}
-            found[manager_id][Metric.VOLUME_GROWTH] = (growth, growth_inputs)
-            found[manager_id][Metric.SCOPE_GROWTH] = (
-                Decimal(entry["scope_increase"]),
-                {"book_clients": entry["clients"], "products_added": entry["scope_increase"]},
-            )
-            target = targets.get(manager_id)
-            if target and target["total"]:
-                completion = now_volume / target["total"] * HUNDRED
-                target_inputs = {
-                    "volume_in_period": _money(now_volume),
-                    "target_volume": _money(target["total"]),
-                    "targets": target["count"],
-                }
-            else:
-                completion = HUNDRED
-                target_inputs = {
-                    "volume_in_period": _money(now_volume),
-                    "targets": 0,
-                    "note": _("No target with a volume inside the period: counted as complete."),
-                }
-            found[manager_id][Metric.TARGET_COMPLETION] = (completion, target_inputs)
-
+        _book_measures(found, **window)
     if Metric.INTERACTIONS in metrics:
-        counts = {
-            row["manager_id"]: row["count"]
-            for row in Interaction.objects.filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
-            .values("manager_id")
-            .annotate(count=Count("pk"))
-            .order_by()
-        }
-        for manager_id in manager_ids:
-            count = counts.get(manager_id, 0)
-            found[manager_id][Metric.INTERACTIONS] = (Decimal(count), {"interactions": count})
-
+        _interactions(found, **window)
     if metrics & {Metric.AVG_SATISFACTION, Metric.COMPLAINTS}:
-        feedback = {
-            row["manager_id"]: row
-            for row in Feedback.objects.filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
-            .values("manager_id")
-            .annotate(
-                average=Avg("satisfaction"),
-                answers=Count("satisfaction"),
-                complaints=Count("pk", filter=~Q(complaint="")),
-            )
-            .order_by()
-        }
-        for manager_id in manager_ids:
-            row = feedback.get(manager_id) or {"average": None, "answers": 0, "complaints": 0}
-            average = Decimal(str(row["average"])) if row["average"] is not None else ZERO
-            satisfaction_inputs: dict = {"answers": row["answers"]}
-            if not row["answers"]:
-                satisfaction_inputs["note"] = _("No satisfaction answer in the period.")
-            found[manager_id][Metric.AVG_SATISFACTION] = (average, satisfaction_inputs)
-            found[manager_id][Metric.COMPLAINTS] = (Decimal(row["complaints"]), {"complaints": row["complaints"]})
+        _feedback(found, **window)
     return found
 
 

@@ -11,20 +11,18 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
-from appraisals.models import Appraisal, AppraisalCycle, Dimension, Indicator, RaterType, Rating, RatingScore, Template
+from appraisals.models import RATING_STATES, Indicator, RaterType, Rating, RatingScore
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
-from appraisals.selectors import ratings_given_by
+from appraisals.selectors import indicators_rated_by
 
-# Ratings may be given while the cycle is open and, for latecomers, during review; never in draft or once closed.
-RATING_STATES = (AppraisalCycle.State.OPEN, AppraisalCycle.State.REVIEW)
-# Values at the extremes of the scale must be justified in a comment (shared contract).
+# Values at the extremes of the scale must be justified in a comment.
 VALUES_NEEDING_COMMENT = (SCALE_MIN, SCALE_MAX)
 
 
@@ -36,30 +34,6 @@ def value_field(indicator_id: int) -> str:
 def comment_field(indicator_id: int) -> str:
     """The key under which an indicator's comment error is reported (and the form field that shows it)."""
     return f"comment_{indicator_id}"
-
-
-def indicators_rated_by(*, template: Template, rater_type: str) -> QuerySet[Indicator]:
-    """The rated indicators of the template that this rater type rates: performance, behaviour, ability, in order."""
-    dimension_order = Case(
-        *(When(dimension=dimension, then=Value(position)) for position, dimension in enumerate(Dimension.values))
-    )
-    return Indicator.objects.filter(
-        template=template, kind=Indicator.Kind.RATED, **{f"rated_by_{RaterType(rater_type).value}": True}
-    ).order_by(dimension_order, "order", "pk")
-
-
-def appraisal_editable_check(appraisal: Appraisal) -> None:
-    """Refuse any write to an appraisal of a closed cycle (engineer A's check when it exists, else the state)."""
-    try:
-        from appraisals.services.cycles import appraisal_assert_editable
-    except ImportError:
-        if appraisal.cycle.state == AppraisalCycle.State.CLOSED:
-            raise ValidationError(
-                _("The appraisal cycle “%(cycle)s” is closed: it can no longer be changed.")
-                % {"cycle": appraisal.cycle}
-            ) from None
-        return
-    appraisal_assert_editable(appraisal)
 
 
 def rating_scores_build(
@@ -132,7 +106,7 @@ def rating_lock(rating: Rating) -> Rating:
 
 def rating_submittable_check(rating: Rating) -> None:
     """Refuse a rating whose cycle is not taking ratings, or one already submitted."""
-    appraisal_editable_check(rating.appraisal)
+    rating.appraisal.assert_editable()
     cycle = rating.appraisal.cycle
     if cycle.state not in RATING_STATES:
         raise ValidationError(
@@ -164,25 +138,6 @@ def rating_submit(
     return rating_scores_save(rating=rating, scores=scores, comment=comment)
 
 
-def ratings_pending_for(user: AbstractBaseUser) -> QuerySet[Rating]:
-    """The user's unsubmitted ratings in cycles taking ratings, soonest deadline first (one query)."""
-    return (
-        Rating.objects.filter(rater=user, submitted_at__isnull=True, appraisal__cycle__state__in=RATING_STATES)
-        .select_related("appraisal__manager__user", "appraisal__manager__department", "appraisal__cycle")
-        .order_by("appraisal__cycle__rating_deadline", "appraisal__manager__employee_no", "rater_type", "pk")
-    )
-
-
-def rating_for_rater(*, user: AbstractBaseUser, pk: int) -> Rating:
-    """The user's own (non-client) rating with what its page shows; Rating.DoesNotExist for anyone else's."""
-    return ratings_given_by(user).select_related("appraisal__manager__user", "appraisal__cycle__template").get(pk=pk)
-
-
-def _site_url() -> str:
-    # The address the e-mailed links point at; SITE_URL is not a project setting yet (see the report).
-    return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/")
-
-
 @transaction.atomic
 def ratings_remind(*, today: dt.date) -> int:
     """E-mail each rater with pending ratings, at most once a day per rater; returns how many were e-mailed.
@@ -204,7 +159,7 @@ def ratings_remind(*, today: dt.date) -> int:
         by_rater[rating.rater_id].append(rating)
     if not by_rater:
         return 0
-    link = _site_url() + reverse("appraisals:pending_ratings")
+    link = settings.SITE_URL + reverse("appraisals:pending_ratings")
     messages = []
     for ratings in by_rater.values():
         rater = ratings[0].rater

@@ -20,16 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from appraisals.models import AppraisalCycle, RaterType, Rating, SurveyInvitation
+from appraisals.models import RATING_STATES, AppraisalCycle, RaterType, Rating, SurveyInvitation
+from appraisals.selectors import indicators_rated_by
 from appraisals.services.fairness import fairness_review
-from appraisals.services.ratings import (
-    RATING_STATES,
-    _site_url,
-    indicators_rated_by,
-    rating_scores_build,
-    rating_scores_save,
-    rating_submittable_check,
-)
+from appraisals.services.ratings import rating_scores_build, rating_scores_save, rating_submittable_check
 from clients.models import Assignment, Contact
 
 SURVEY_SALT = "appraisals.survey"
@@ -70,7 +64,7 @@ def survey_token(invitation: SurveyInvitation) -> str:
 
 def survey_url(invitation: SurveyInvitation) -> str:
     """The absolute address of the survey page for this invitation."""
-    return _site_url() + reverse("appraisals:survey", kwargs={"token": survey_token(invitation)})
+    return settings.SITE_URL + reverse("appraisals:survey", kwargs={"token": survey_token(invitation)})
 
 
 def _invitation_check(invitation: SurveyInvitation) -> None:

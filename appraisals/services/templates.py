@@ -1,4 +1,4 @@
-"""Appraisal templates: the weights that must add up, and the rule that a used template never changes."""
+"""Appraisal templates: the weights that must add up (a used template is frozen by the model itself)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from appraisals.models import AppraisalCycle, Dimension, Indicator, Template
+from appraisals.models import Dimension, Indicator, Template
 
 
 def template_validate(*, template: Template, indicators: Iterable[Indicator] | None = None) -> None:
@@ -66,19 +66,3 @@ def template_validate(*, template: Template, indicators: Iterable[Indicator] | N
                 errors.append(_("The rated indicator %(code)s needs at least one rater type.") % {"code": item.code})
     if errors:
         raise ValidationError(errors)
-
-
-def template_is_used(*, template: Template) -> bool:
-    """Whether any cycle that has appraisals uses the template (from then on it is frozen)."""
-    if template.pk is None:
-        return False
-    return AppraisalCycle.objects.filter(template=template, appraisals__isnull=False).exists()
-
-
-def template_assert_changeable(*, template: Template) -> None:
-    """Refuse a change to a template once a cycle with appraisals uses it: their scores rest on its weights."""
-    if template_is_used(template=template):
-        raise ValidationError(
-            _("The template %(template)s is used by a cycle with appraisals and can no longer change; copy it instead.")
-            % {"template": template}
-        )

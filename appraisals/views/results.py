@@ -4,18 +4,16 @@ user's line it is a 404."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from appraisals.forms import AppealForm
 from appraisals.models import Appraisal
 from appraisals.selectors import appraisal_for_user
 from appraisals.services.results import (
@@ -28,14 +26,6 @@ from appraisals.services.results import (
 )
 from core.refusals import refusal_text
 from managers.selectors import manager_for_user
-
-
-class AppealForm(forms.Form):
-    text = forms.CharField(
-        label=gettext_lazy("grounds of the appeal"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("Say which figure you contest and why; HR answers in writing."),
-    )
 
 
 def _get_appraisal_for_user(request: HttpRequest, pk: int) -> Appraisal:
@@ -121,12 +111,3 @@ def line_results_view(request: HttpRequest) -> HttpResponse:
     if results is None:
         raise Http404(_("You supervise no one."))
     return render(request, "appraisals/results/line.html", {"results": results})
-
-
-urlpatterns = [
-    path("mine/", my_appraisals, name="mine"),
-    path("line/", line_results_view, name="line_results"),
-    path("<int:pk>/", appraisal_detail, name="detail"),
-    path("<int:pk>/acknowledge/", appraisal_acknowledge_view, name="acknowledge"),
-    path("<int:pk>/appeal/", appraisal_appeal_view, name="appeal"),
-]

@@ -1,8 +1,8 @@
 """A database trigger that refuses any UPDATE changing an approved or exported pay statement.
 
-The services refuse first and a pre_save receiver catches save(); this catches QuerySet.update() and raw SQL.
-The one change allowed on a locked row is approved → exported with the export time. Deletion is refused by the
-pre_delete receiver (QuerySet.delete() sends it too), not here, so that a test database can still be flushed.
+PayStatement.save() refuses the same change in Python; this catches QuerySet.update() and raw SQL. The one change
+allowed on a locked row is approved → exported with the export time. Deletion is refused by PayStatement.delete()
+and its QuerySet.delete(), not here, so that a test database can still be flushed.
 """
 
 from django.db import migrations

@@ -167,7 +167,7 @@ def submitted_client_rating(appraisal: Appraisal, values: list[int]) -> Rating:
     """A client rating already answered with these values, one per client-rated indicator in order."""
     from django.utils import timezone
 
-    from appraisals.services.ratings import indicators_rated_by
+    from appraisals.selectors import indicators_rated_by
 
     rating = ClientRatingFactory(appraisal=appraisal, submitted_at=timezone.now())
     indicators = list(indicators_rated_by(template=appraisal.cycle.template, rater_type=RaterType.CLIENT))

@@ -9,17 +9,14 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import pre_delete, pre_save
+from django.dispatch.dispatcher import _make_id
 from django.urls import reverse
 
 from appraisals.models import Appraisal, AppraisalCycle, MeasuredValue, Rating, RatingScore
-from appraisals.services.cycles import (
-    appraisal_assert_editable,
-    cycle_close,
-    cycle_missing_ratings,
-    cycle_open,
-    cycle_to_review,
-)
-from appraisals.tasks_cycles import DEADLINE_REASON, cycles_due_task
+from appraisals.selectors import cycle_missing_ratings
+from appraisals.services.cycles import DEADLINE_REASON, cycle_close, cycle_open, cycle_to_review
+from appraisals.tasks import cycles_due_task
 from config.celery import app as celery_app
 from core.models import JobRun
 from tests.appraisals.factories import AppraisalCycleFactory, hr_user, rating_fill, small_template
@@ -147,7 +144,7 @@ def closed_appraisal(company) -> Appraisal:
 
 def test_a_closed_appraisal_cannot_be_changed_through_the_service(closed_appraisal) -> None:
     with pytest.raises(ValidationError, match="is closed"):
-        appraisal_assert_editable(closed_appraisal)
+        closed_appraisal.assert_editable()
 
 
 def test_a_closed_appraisal_cannot_be_changed_by_saving_the_model(closed_appraisal) -> None:
@@ -169,6 +166,42 @@ def test_a_closed_appraisal_cannot_be_changed_by_saving_the_model(closed_apprais
     # The manager's acknowledgement is the one write a final appraisal still takes.
     closed_appraisal.acknowledged_at = closed_appraisal.finalised_at
     closed_appraisal.save(update_fields=["acknowledged_at"])
+
+
+def test_a_closed_cycle_and_its_rows_refuse_a_save_and_a_bulk_delete(closed_appraisal) -> None:
+    cycle = closed_appraisal.cycle
+    cycle.name = "renamed"
+    with pytest.raises(ValidationError, match="is closed"):
+        cycle.save()
+    ratings = Rating.objects.filter(appraisal=closed_appraisal)
+    count = ratings.count()
+    for rows in (
+        ratings,
+        RatingScore.objects.filter(rating__appraisal=closed_appraisal),
+        closed_appraisal.measured_values,
+    ):
+        with pytest.raises(ValidationError, match="is closed"), transaction.atomic():
+            rows.all().delete()
+    with pytest.raises(ValidationError, match="is closed"), transaction.atomic():
+        AppraisalCycle.objects.filter(pk=cycle.pk).delete()
+    assert ratings.count() == count and closed_appraisal.measured_values.exists()
+    assert AppraisalCycle.objects.get(pk=cycle.pk).name != "renamed"
+
+
+def test_a_rating_of_an_open_cycle_can_still_be_saved_and_deleted(company) -> None:
+    cycle = cycle_open(cycle=AppraisalCycleFactory(template=small_template()))
+    rating = Rating.objects.filter(appraisal__cycle=cycle).first()
+    rating.comment = "still open"
+    rating.save()
+    Rating.objects.filter(pk=rating.pk).delete()
+    assert not Rating.objects.filter(pk=rating.pk).exists()
+
+
+def test_no_receiver_guards_the_saves_of_every_model() -> None:
+    # The freeze guards are the frozen models' own save() and delete(); a receiver without a sender would run on
+    # every save of every model.
+    for signal in (pre_save, pre_delete):
+        assert not [key for key, *_rest in signal.receivers if key[1] == _make_id(None)]
 
 
 def test_a_closed_appraisal_cannot_be_changed_through_a_form(closed_appraisal) -> None:
@@ -336,7 +369,7 @@ def test_the_cycle_jobs_are_on_the_beat_schedule_after_migrate() -> None:
 
 
 def test_the_measures_snapshot_refreshes_open_cycles_only(company) -> None:
-    from appraisals.tasks_cycles import measures_snapshot_task
+    from appraisals.tasks import measures_snapshot_task
 
     template = small_template()
     open_cycle = AppraisalCycleFactory(template=template)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from appraisals.selectors import cycle_results_ranking
 from appraisals.services.cycles import cycle_close, cycle_open
 from appraisals.views import cycles as cycles_views
 from core.roles import Role
@@ -74,7 +76,7 @@ def test_the_ranking_is_paginated_and_the_page_links_keep_the_filters(client, mo
     cycle = _closed_cycle(5)
     monkeypatch.setattr(cycles_views, "PAGE_SIZE", 2)  # 5 appraisals: pages of 2, 2 and 1
     client.force_login(hr_user())
-    ranking = [a.pk for a in cycles_views.cycle_results_ranking(cycle=cycle)]
+    ranking = [a.pk for a in cycle_results_ranking(cycle=cycle)]
     first_level = cycle.appraisals.filter(grade__code="first").first().grade
 
     response = client.get(URL, {"cycle": cycle.pk, "page": 2})
@@ -91,3 +93,13 @@ def test_the_ranking_is_paginated_and_the_page_links_keep_the_filters(client, mo
     assert "Page 1 of 2" in filtered.content.decode()  # 3 first-level managers of 5
     link = re.search(r'href="(\?[^"]*page=2[^"]*)"', filtered.content.decode()).group(1)
     assert f"grade={first_level.pk}" in link.replace("&amp;", "&")
+
+
+def test_the_page_and_its_export_show_the_same_latest_closed_cycle(client) -> None:
+    # Two closed cycles over one period: the one closed last is the latest, whichever was created first.
+    closed_last = AppraisalCycleFactory(state="closed", closed_at=dt.datetime(2026, 7, 20, tzinfo=dt.UTC))
+    AppraisalCycleFactory(state="closed", closed_at=dt.datetime(2026, 7, 10, tzinfo=dt.UTC))
+    client.force_login(hr_user())
+    assert client.get(URL).context["cycle"] == closed_last
+    export = client.get(reverse("reports:cycle_results"), {"export": "csv"})
+    assert f"cycle-results-{closed_last.pk}-" in export["Content-Disposition"]

@@ -9,14 +9,8 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from appraisals.models import AppraisalCycle, RaterType, Rating, RatingScore
-from appraisals.services.ratings import (
-    comment_field,
-    indicators_rated_by,
-    rating_submit,
-    ratings_pending_for,
-    ratings_remind,
-    value_field,
-)
+from appraisals.selectors import indicators_rated_by, ratings_pending_for
+from appraisals.services.ratings import comment_field, rating_submit, ratings_remind, value_field
 from core.roles import Role
 from tests.appraisals.factories_ratings import AppraisalFactory, ClientRatingFactory, RatingFactory, rater_user
 

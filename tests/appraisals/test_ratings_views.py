@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appraisals.models import AppraisalCycle, RaterType, Rating, RatingScore
-from appraisals.services.ratings import comment_field, indicators_rated_by, value_field
+from appraisals.selectors import indicators_rated_by
+from appraisals.services.ratings import comment_field, value_field
 from appraisals.services.surveys import survey_token
 from core.roles import Role
 from tests.appraisals.factories_ratings import (

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from appraisals.models import AppraisalCycle, RaterType, Rating, RatingScore, SurveyInvitation
-from appraisals.services.ratings import comment_field, indicators_rated_by
+from appraisals.selectors import indicators_rated_by
+from appraisals.services.ratings import comment_field
 from appraisals.services.surveys import (
     SURVEY_SALT,
     SurveyLinkExpired,

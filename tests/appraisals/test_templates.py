@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 
 from appraisals.models import Indicator, Template
 from appraisals.services.cycles import cycle_open
-from appraisals.services.templates import template_assert_changeable, template_validate
+from appraisals.services.templates import template_validate
 from tests.appraisals.factories import AppraisalCycleFactory, hr_user, small_template
 from tests.managers.factories import AccountManagerFactory
 
@@ -74,17 +75,20 @@ def test_opening_a_cycle_checks_the_template_again() -> None:
 def test_a_template_used_by_a_cycle_with_appraisals_cannot_change() -> None:
     template = small_template()
     AccountManagerFactory(grade="second")
-    template_assert_changeable(template=template)  # not used yet
+    assert not template.is_used()
+    template.save()  # not used yet: it may still change
     cycle_open(cycle=AppraisalCycleFactory(template=template))
-    with pytest.raises(ValidationError, match="can no longer change"):
-        template_assert_changeable(template=template)
+    assert template.is_used()
     template.weight_performance = 61
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="can no longer change"):
         template.save()
     indicator = template.indicators.first()
     indicator.weight = 1
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="can no longer change"):
         indicator.save()
+    with pytest.raises(ValidationError, match="can no longer change"), transaction.atomic():
+        indicator.delete()
+    assert template.indicators.filter(pk=indicator.pk).exists()
 
 
 def _admin_post_data(template: Template, **overrides: object) -> dict[str, object]:

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from appraisals.models import Appraisal, AppraisalCycle, Template
-from appraisals.tasks_cycles import cycle_close_task, cycle_open_task
+from appraisals.tasks import cycle_close_task, cycle_open_task
 from core.models import JobRun
 from managers.models import AccountManager
 from tests.conftest import wait_for

@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import override
 
+from appraisals.filtersets import CycleResultsFilterSet
 from appraisals.models import Appraisal
-from appraisals.views.cycles import CycleResultsFilterSet
 from clients.filtersets import ClientFilterSet
 from clients.forms import FeedbackForm, InteractionForm, ReportForm, ServiceForm
 from clients.models import Client

@@ -42,8 +42,8 @@ class FinalAppraisalFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: type[Appraisal], *args: object, **kwargs: object) -> Appraisal:
-        # The appraisals app refuses save() on anything of a closed cycle (its pre_save guard); a frozen result is
-        # written here as the close would have left it, with bulk_create, which sends no pre_save.
+        # Appraisal.save() refuses anything of a closed cycle; a frozen result is written here as the close would
+        # have left it, with bulk_create, which does not call save().
         return model_class.objects.bulk_create([model_class(*args, **kwargs)])[0]
 
     cycle = factory.SubFactory(ClosedCycleFactory)

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core.models import JobRun
 from core.roles import Role
@@ -225,6 +226,21 @@ def test_approved_statement_cannot_be_saved_changed_or_deleted(schemes_2026, hr)
     with pytest.raises(ValidationError, match="locked"), transaction.atomic():
         PayStatement.objects.filter(pk=statement.pk).delete()
     assert PayStatement.objects.get(pk=statement.pk).base_salary == Decimal("9000.00")
+
+
+def test_an_approved_statement_saved_directly_may_only_be_marked_exported(schemes_2026, hr) -> None:
+    FinalAppraisalFactory()
+    pay_statements_generate(period=PayPeriodFactory())
+    statement = pay_statement_approve(statement=PayStatement.objects.get(), by=hr)
+
+    statement.state = PayStatement.State.EXPORTED
+    statement.exported_at = timezone.now()
+    statement.reason = "exported and edited"
+    with pytest.raises(ValidationError, match="locked"), transaction.atomic():
+        statement.save()
+    statement.reason = ""
+    statement.save()  # the export: approved → exported with its time, nothing else
+    assert PayStatement.objects.get(pk=statement.pk).state == PayStatement.State.EXPORTED
 
 
 def test_database_refuses_an_update_that_changes_an_approved_statement(schemes_2026, hr) -> None:

@@ -18,9 +18,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from appraisals.models import Appraisal, AppraisalCycle, SpotCheckDraw, SpotCheckPolicy
-from appraisals.tasks_cycles import CLOSE_JOB, cycle_close_task
-from appraisals.tasks_results import JOB_NAME as DRAW_JOB
-from appraisals.tasks_results import spot_check_draw_task
+from appraisals.tasks import CLOSE_JOB, DRAW_JOB, cycle_close_task, spot_check_draw_task
 from config.celery import app as celery_app
 from core.jobs import ALREADY_DONE, INTERRUPTED, PENDING
 from core.models import JobRun

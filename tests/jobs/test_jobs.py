@@ -13,8 +13,7 @@ from django.db import connection
 from django.urls import reverse
 
 from appraisals.models import AppraisalCycle
-from appraisals.tasks_cycles import cycle_close_task
-from appraisals.tasks_ratings import ratings_remind_task
+from appraisals.tasks import cycle_close_task, ratings_remind_task
 from config.celery import app as celery_app
 from core.jobs import INTERRUPTED, PENDING, job_run, jobs_pending_dispatch
 from core.models import JobRun
