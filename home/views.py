@@ -15,6 +15,8 @@ from core import exports, permissions
 from core.exports import Column, column
 from core.roles import Role, role_of
 from home import dashboards
+from home.reports import appraisal_report_rows, pay_statement_report_rows
+from incentives.selectors import pay_statement_row
 
 HOME_TEMPLATES = {
     Role.HR: "home/hr.html",
@@ -64,7 +66,7 @@ def appraisal_report(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("export"):
         if request.GET["export"] != "xlsx":
             raise Http404("Unknown export format.")
-        rows = exports.appraisal_report_rows(appraisal=appraisal, explanation=explanation)
+        rows = appraisal_report_rows(appraisal=appraisal, explanation=explanation)
         content = exports.render_xlsx([(_("Appraisal report"), rows)], bold_rows=(1, 7))
         filename = f"appraisal-{appraisal.manager.employee_no}-{appraisal.cycle_id}"
         return exports.download(content, filename=filename, fmt="xlsx")
@@ -77,14 +79,15 @@ def pay_statement_report(request: HttpRequest, pk: int) -> HttpResponse:
     """A pay statement, printable, or as XLSX with ?export=xlsx; its owner and HR only (pay_statement_for_user)."""
     from incentives.selectors import pay_statement_for_user
 
-    statement = pay_statement_for_user(user=request.user, pk=pk)
+    row = pay_statement_row(pay_statement_for_user(user=request.user, pk=pk))
+    statement = row.statement
     if request.GET.get("export"):
         if request.GET["export"] != "xlsx":
             raise Http404("Unknown export format.")
-        content = exports.render_xlsx([(_("Pay statement"), exports.pay_statement_rows(statement=statement))])
+        content = exports.render_xlsx([(_("Pay statement"), pay_statement_report_rows(row=row))])
         filename = f"pay-statement-{statement.manager.employee_no}-{statement.period.code}"
         return exports.download(content, filename=filename, fmt="xlsx")
-    return render(request, "reports/pay_statement.html", {"statement": statement})
+    return render(request, "reports/pay_statement.html", {"row": row, "statement": statement})
 
 
 CLIENT_COLUMNS = [

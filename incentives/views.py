@@ -10,6 +10,7 @@ from django.utils import timezone
 from incentives.models import Recognition
 from incentives.selectors import (
     pay_statement_for_user,
+    pay_statement_row,
     pay_statements_of_manager,
     recognitions_of_manager,
     roll_of_honour,
@@ -33,8 +34,8 @@ def my_pay(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = pay_statement_for_user(user=request.user, pk=pk)
-    return render(request, "incentives/statement_detail.html", {"statement": statement})
+    row = pay_statement_row(pay_statement_for_user(user=request.user, pk=pk))
+    return render(request, "incentives/statement_detail.html", {"row": row, "statement": row.statement})
 
 
 @login_required
