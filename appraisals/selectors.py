@@ -4,10 +4,13 @@ it), and the querysets and rows behind the pages, the admin, the services and ho
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
+from appraisals.explanation import Explanation
 from appraisals.filtersets import CycleResultsFilterSet
 from appraisals.models import (
     RATING_STATES,
@@ -21,7 +24,8 @@ from appraisals.models import (
     Template,
 )
 from core.permissions import Action, Kind, Scope
-from managers.selectors import acting_manager, managers_in_scope, scope_of
+from managers.models import AccountManager
+from managers.selectors import acting_manager, manager_for_user, manager_line, managers_in_scope, scope_of
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -178,4 +182,74 @@ def rating_for_rater(*, user: AbstractBaseUser, pk: int) -> Rating | None:
         .select_related("appraisal__manager__user", "appraisal__cycle__template")
         .filter(pk=pk)
         .first()
+    )
+
+
+# --- results of closed cycles
+
+
+@dataclass
+class HistoryRow:
+    appraisal: Appraisal
+    change: Decimal | None  # against the previous closed cycle; None for the first
+
+
+def appraisal_history(*, manager: AccountManager) -> list[HistoryRow]:
+    """The manager's final results across closed cycles, newest first, with the change from the one before."""
+    appraisals = list(
+        Appraisal.objects.filter(manager=manager, finalised_at__isnull=False, cycle__state=AppraisalCycle.State.CLOSED)
+        .select_related("cycle", "grade", "appeal")
+        .defer("explanation")  # read only on the appraisal's own page
+        .order_by("cycle__period_end", "cycle_id")
+    )
+    rows: list[HistoryRow] = []
+    previous: Decimal | None = None
+    for appraisal in appraisals:
+        total = appraisal.total_score
+        change = total - previous if total is not None and previous is not None else None
+        rows.append(HistoryRow(appraisal=appraisal, change=change))
+        previous = total if total is not None else previous
+    return rows[::-1]
+
+
+def appraisal_explanation(*, appraisal: Appraisal) -> Explanation:
+    """The appraisal's frozen explanation, typed (anonymous by contract: rater types, never raters)."""
+    return Explanation.from_json(appraisal.explanation)
+
+
+@dataclass
+class LineResults:
+    cycle: AppraisalCycle | None
+    appraisals: list[Appraisal]
+    scope: str  # "line", "department" or "all"
+
+
+def line_results(*, user: AbstractBaseUser) -> LineResults | None:
+    """The latest closed cycle's results of the user's line (a supervisor), department (its head) or everyone (HR);
+    None when the user supervises no one and heads no department."""
+    allowed = scope_of(user, Kind.APPRAISAL, Action.LIST)
+    me = manager_for_user(user)
+    if allowed == Scope.ALL:
+        managers: QuerySet[AccountManager] | None = None
+        scope = "all"
+    elif allowed == Scope.DEPARTMENT:
+        managers = managers_in_scope(user, allowed)
+        scope = "department"
+    elif allowed == Scope.LINE and me is not None and me.subordinates.exists():
+        managers = manager_line(me)
+        scope = "line"
+    else:
+        return None
+    cycle = cycle_latest_closed()
+    if cycle is None:
+        return LineResults(cycle=None, appraisals=[], scope=scope)
+    appraisals = cycle.appraisals.filter(finalised_at__isnull=False).select_related(
+        "manager__user", "manager__department", "grade"
+    )
+    if managers is not None:
+        appraisals = appraisals.filter(manager__in=managers.values("pk"))
+    return LineResults(
+        cycle=cycle,
+        appraisals=list(appraisals.order_by("-total_score", "manager__employee_no")),
+        scope=scope,
     )

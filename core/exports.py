@@ -1,4 +1,4 @@
-"""CSV and XLSX downloads: a list (any queryset or iterable) with its columns, and the one-page reports.
+"""CSV and XLSX downloads: a list (any queryset or iterable) with its columns, or rows a report builds.
 
 CSV is written in UTF-8 with a byte-order mark so that spreadsheet programs read Chinese names correctly; a text
 cell starting with = + - @ is prefixed with an apostrophe so that a client's name can never run as a formula.
@@ -145,79 +145,3 @@ def export_response(
     rows = table_rows(items, columns)
     content = render_csv(rows) if fmt == "csv" else render_xlsx([(str(title), rows)])
     return download(content, filename=filename, fmt=fmt)
-
-
-# --- the one-page reports as spreadsheets ----------------------------------------------------------------------------
-
-
-def appraisal_report_rows(*, appraisal: Any, explanation: Any) -> list[list[Any]]:
-    """The appraisal report: who and which cycle, then every indicator with its score and contribution, the
-    dimensions, the spot-check effect and the total (the same figures as the page; no rater is named)."""
-    rows: list[list[Any]] = [
-        [_("Appraisal report")],
-        [_("account manager"), appraisal.manager.name, _("employee number"), appraisal.manager.employee_no],
-        [
-            _("appraisal cycle"),
-            appraisal.cycle.name,
-            _("period"),
-            f"{appraisal.cycle.period_start} – {appraisal.cycle.period_end}",
-        ],
-        [_("grade"), str(appraisal.grade or ""), _("department"), appraisal.manager.department.name],
-        [_("total score"), appraisal.total_score, _("band"), appraisal.get_band_display()],
-        [],
-        [_("dimension"), _("indicator"), _("kind"), _("weight"), _("score"), _("contribution to total")],
-    ]
-    for dim in explanation.dimensions:
-        for ind in dim["indicators"]:
-            rows.append(
-                [
-                    dim["dimension"],
-                    f"{ind['code']} {ind['name']}",
-                    ind["kind"],
-                    ind["weight"],
-                    ind["score"],
-                    ind["contribution"],
-                ]
-            )
-        rows.append(
-            [dim["dimension"], _("Dimension contribution"), "", dim["weight"], dim["score"], dim["contribution"]]
-        )
-    rows.append([_("spot-check effect"), "", "", "", "", explanation.spot_check_effect])
-    rows.append([_("total score"), "", "", "", "", explanation.computed_total])
-    return rows
-
-
-def pay_statement_rows(*, statement: Any) -> list[list[Any]]:
-    """The pay statement: period, manager, each term and the total, and how each term was computed."""
-    rows: list[list[Any]] = [
-        [_("Pay statement")],
-        [_("account manager"), statement.manager.name, _("employee number"), statement.manager.employee_no],
-        [_("pay period"), statement.period.code, _("period"), f"{statement.period.start} – {statement.period.end}"],
-        [_("kind"), statement.get_kind_display(), _("state"), statement.get_state_display()],
-        [_("grades used"), getattr(statement, "grades_label", statement.grades_used)],
-        [],
-        [_("term"), _("amount"), _("currency")],
-        [_("base salary"), statement.base_salary, statement.currency],
-        [_("performance pay"), statement.performance_pay, statement.currency],
-        [_("behaviour component"), statement.behaviour_component, statement.currency],
-        [_("total"), statement.total, statement.currency],
-    ]
-    term_rows = getattr(statement, "term_rows", [])
-    if term_rows:
-        rows += [[], [_("term"), _("grade"), _("formula"), _("amount")]]
-        names = {
-            "base_salary": _("base salary"),
-            "performance_pay": _("performance pay"),
-            "behaviour_component": _("behaviour component"),
-        }
-        for row in term_rows:
-            for part in row["parts"]:
-                rows.append(
-                    [
-                        names.get(row["term"], row["term"]),
-                        part.get("label", ""),
-                        part.get("formula", ""),
-                        part.get("amount", ""),
-                    ]
-                )
-    return rows

@@ -29,8 +29,7 @@ from appraisals.models import (
     Recommendation,
     SpotCheck,
 )
-from appraisals.selectors import cycle_latest_closed, ratings_pending_for
-from appraisals.services.results import appraisal_history
+from appraisals.selectors import appraisal_history, cycle_latest_closed, ratings_pending_for
 from clients.models import Client, Interaction, TieringRun
 from core.choices import ClientTier
 from core.permissions import Scope

@@ -13,20 +13,21 @@ from django.views.decorators.http import require_GET
 
 from appraisals.models import Appraisal
 from appraisals.selectors import (
+    appraisal_explanation,
     appraisal_for_user,
     can_see_all_results,
     cycle_latest_closed,
     cycle_results,
     cycles_with_results,
 )
-from appraisals.services.results import appraisal_explanation
 from clients.selectors import client_list
 from core import exports
 from core.exports import Column, column
 from core.roles import Role, role_of
 from home import dashboards
+from home.reports import appraisal_report_rows, pay_statement_report_rows
 from incentives.models import PayStatement
-from incentives.selectors import pay_statement_for_user
+from incentives.selectors import pay_statement_for_user, pay_statement_row
 
 HOME_TEMPLATES = {
     Role.HR: "home/hr.html",
@@ -91,7 +92,7 @@ def appraisal_report(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("export"):
         if request.GET["export"] != "xlsx":
             raise Http404("Unknown export format.")
-        rows = exports.appraisal_report_rows(appraisal=appraisal, explanation=explanation)
+        rows = appraisal_report_rows(appraisal=appraisal, explanation=explanation)
         content = exports.render_xlsx([(_("Appraisal report"), rows)], bold_rows=(1, 7))
         filename = f"appraisal-{appraisal.manager.employee_no}-{appraisal.cycle_id}"
         return exports.download(content, filename=filename, fmt="xlsx")
@@ -102,14 +103,15 @@ def appraisal_report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def pay_statement_report(request: HttpRequest, pk: int) -> HttpResponse:
     """A pay statement, printable, or as XLSX with ?export=xlsx; its owner and HR only."""
-    statement = _get_pay_statement_for_user(request, pk)
+    row = pay_statement_row(_get_pay_statement_for_user(request, pk))
+    statement = row.statement
     if request.GET.get("export"):
         if request.GET["export"] != "xlsx":
             raise Http404("Unknown export format.")
-        content = exports.render_xlsx([(_("Pay statement"), exports.pay_statement_rows(statement=statement))])
+        content = exports.render_xlsx([(_("Pay statement"), pay_statement_report_rows(row=row))])
         filename = f"pay-statement-{statement.manager.employee_no}-{statement.period.code}"
         return exports.download(content, filename=filename, fmt="xlsx")
-    return render(request, "reports/pay_statement.html", {"statement": statement})
+    return render(request, "reports/pay_statement.html", {"row": row, "statement": statement})
 
 
 CLIENT_COLUMNS = [

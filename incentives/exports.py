@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from incentives.models import PayPeriod, PayStatement
 from incentives.money import CURRENCY, ZERO, money
 
-MONEY_COLUMNS = ("base_salary", "performance_pay", "behaviour_component", "total")
-
 
 def payroll_header() -> list[str]:
     return [
@@ -33,12 +31,18 @@ def payroll_header() -> list[str]:
     ]
 
 
+def _amounts(statement: PayStatement) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """The money columns of a statement's row: its three terms and its total."""
+    return (statement.base_salary, statement.performance_pay, statement.behaviour_component, statement.total)
+
+
 def payroll_rows(*, period: PayPeriod, statements: Iterable[PayStatement]) -> list[list[object]]:
     """Header, one row per statement, and a totals row that is the sum of the rows above it."""
     rows: list[list[object]] = [payroll_header()]
-    totals = dict.fromkeys(MONEY_COLUMNS, ZERO)
+    totals = [ZERO, ZERO, ZERO, ZERO]
     for statement in statements:
         manager = statement.manager
+        amounts = _amounts(statement)
         rows.append(
             [
                 period.code,
@@ -48,14 +52,13 @@ def payroll_rows(*, period: PayPeriod, statements: Iterable[PayStatement]) -> li
                 manager.employee_no,
                 manager.name,
                 manager.department.name,
-                statement.grades_used,
-                *(getattr(statement, column) for column in MONEY_COLUMNS),
+                statement.grades_used,  # the grade codes as generation wrote them, e.g. "first → senior"
+                *amounts,
                 statement.currency,
             ]
         )
-        for column in MONEY_COLUMNS:
-            totals[column] += getattr(statement, column)
-    rows.append([period.code, "", _("Total"), "", "", "", "", "", *(money(totals[c]) for c in MONEY_COLUMNS), CURRENCY])
+        totals = [total + amount for total, amount in zip(totals, amounts, strict=True)]
+    rows.append([period.code, "", _("Total"), "", "", "", "", "", *(money(total) for total in totals), CURRENCY])
     return rows
 
 

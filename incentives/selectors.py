@@ -3,13 +3,16 @@ their explanation, recognition, the roll of honour."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from core.permissions import Action, Kind, Scope
+from incentives.explanation import GradeHeld, PayExplanation, RegularPay, pay_explanation_from_json
 from incentives.models import PayStatement, Recognition
 from managers.models import AccountManager
-from managers.selectors import grade_label, scope_of
+from managers.selectors import scope_of
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -51,24 +54,37 @@ def _statements() -> QuerySet[PayStatement]:
     return PayStatement.objects.select_related("period", "grade", "manager__user", "adjusts__period")
 
 
-def _with_labels(statement: PayStatement) -> PayStatement:
-    """Attach translated grade names to the explanation's parts (grade codes → labels, no query)."""
-    explanation = statement.explanation or {}
-    statement.grade_rows = [{**row, "label": grade_label(row.get("grade"))} for row in explanation.get("grades", [])]
-    statement.term_rows = []
-    for term, data in (explanation.get("terms") or {}).items():
-        parts = [{**part, "label": grade_label(part.get("grade"))} for part in data.get("parts", [])]
-        statement.term_rows.append(
-            {"term": term, "amount": data.get("amount"), "formula": data.get("formula"), "parts": parts}
-        )
-    statement.grades_label = " → ".join(grade_label(code) for code in statement.grades_used.split(" → ") if code)
-    return statement
+@dataclass(frozen=True)
+class PayStatementRow:
+    """A statement as pages, reports and exports show it: the model row and its explanation read typed."""
+
+    statement: PayStatement
+    explanation: PayExplanation
+    grades: tuple[GradeHeld, ...]  # held during the period; an adjustment's are those of the statement it corrects
+
+    @property
+    def grades_label(self) -> str:
+        if not self.grades:
+            return str(self.statement.grade)  # no explanation stored: the grade it ends the period in
+        return " → ".join(held.label for held in self.grades)
 
 
-def pay_statements_of_manager(*, manager: AccountManager) -> list[PayStatement]:
-    """The manager's statements, newest period first, each with its explanation ready to show (one query)."""
+def pay_statement_row(statement: PayStatement) -> PayStatementRow:
+    """The statement with its explanation read typed (no query when loaded by _statements())."""
+    explanation = pay_explanation_from_json(statement.explanation, kind=statement.kind)
+    grades: tuple[GradeHeld, ...] = ()
+    if isinstance(explanation, RegularPay):
+        grades = explanation.grades
+    elif statement.adjusts is not None:
+        corrected = pay_explanation_from_json(statement.adjusts.explanation, kind=statement.adjusts.kind)
+        grades = corrected.grades if isinstance(corrected, RegularPay) else ()
+    return PayStatementRow(statement=statement, explanation=explanation, grades=grades)
+
+
+def pay_statements_of_manager(*, manager: AccountManager) -> list[PayStatementRow]:
+    """The manager's statements, newest period first, each with its explanation read typed (one query)."""
     statements = _statements().filter(manager=manager).order_by("-period__start", "kind", "pk")
-    return [_with_labels(s) for s in statements]
+    return [pay_statement_row(s) for s in statements]
 
 
 def pay_statement_for_user(*, user: User, pk: int) -> PayStatement | None:
@@ -77,7 +93,7 @@ def pay_statement_for_user(*, user: User, pk: int) -> PayStatement | None:
     statement = _statements().filter(pk=pk).first()
     if not can_view_pay_statement(user, statement):
         return None
-    return _with_labels(statement)
+    return statement
 
 
 def recognitions_of_manager(*, manager: AccountManager) -> QuerySet[Recognition]:

@@ -27,11 +27,23 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from appraisals.models import Appraisal, AppraisalCycle
+from incentives.explanation import (
+    TERMS,
+    AppraisalScores,
+    GradeHeld,
+    PayAdjustment,
+    PeriodShown,
+    RegularPay,
+    Term,
+    TermAmounts,
+    TermInput,
+    TermPart,
+)
+from incentives.exports import payroll_rows, render_csv, render_xlsx
 from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
 from incentives.money import CURRENCY, ZERO, clamp, money
 from managers.models import AccountManager, Grade, GradeChange
 
-TERMS = ("base_salary", "performance_pay", "behaviour_component")
 # The fields generation writes; a recomputed draft is updated only when one of them differs.
 COMPUTED_FIELDS = [*TERMS, "total", "grade", "grades_used", "appraisal", "explanation"]
 
@@ -160,138 +172,145 @@ def _score_pay(score: Decimal, *, rate: Decimal, floor: Decimal, cap: Decimal) -
     return amount, f"clamp({score} × {rate} = {money(raw)}, {floor}, {cap}) = {amount}"
 
 
+@dataclass(frozen=True)
+class StatementFigures:
+    """What generation writes on one regular statement: how it was computed, and the grade it ends the period in."""
+
+    pay: RegularPay
+    grade_id: int
+
+    def fields(self) -> dict[str, object]:
+        """The statement's computed fields; the explanation is serialised here, once."""
+        return {
+            **{term.name: term.amount for term in self.pay.terms},
+            "total": self.pay.total,
+            "grade_id": self.grade_id,
+            "grades_used": " → ".join(self.pay.grades_used),  # the payroll file's column, as written
+            "explanation": self.pay.to_json(),
+        }
+
+
+def _span_parts(
+    *, span: GradeSpan, scheme: PayScheme, performance: Decimal, behaviour: Decimal, period_days: int
+) -> tuple[TermPart, ...]:
+    """The part of each term (in TERMS order) earned in the days of one grade, under that grade's scheme."""
+    perf_full, perf_formula = _score_pay(
+        performance, rate=scheme.performance_rate, floor=scheme.performance_floor, cap=scheme.performance_cap
+    )
+    beh_full, beh_formula = _score_pay(
+        behaviour, rate=scheme.behaviour_rate, floor=scheme.behaviour_floor, cap=scheme.behaviour_cap
+    )
+    full_period = (
+        ((TermInput("base_salary", scheme.base_salary),), f"{scheme.base_salary}", scheme.base_salary),
+        (
+            (
+                TermInput("performance_score", performance),
+                TermInput("rate", scheme.performance_rate),
+                TermInput("floor", scheme.performance_floor),
+                TermInput("cap", scheme.performance_cap),
+            ),
+            perf_formula,
+            perf_full,
+        ),
+        (
+            (
+                TermInput("behaviour_score", behaviour),
+                TermInput("rate", scheme.behaviour_rate),
+                TermInput("floor", scheme.behaviour_floor),
+                TermInput("cap", scheme.behaviour_cap),
+            ),
+            beh_formula,
+            beh_full,
+        ),
+    )
+    parts = []
+    for inputs, full_formula, full in full_period:
+        amount, share_formula = _part(full, days=span.days, period_days=period_days)
+        parts.append(
+            TermPart(
+                grade=scheme.grade.code,
+                inputs=inputs,
+                full_period=full,
+                days=span.days,
+                period_days=period_days,
+                formula=full_formula if span.days == period_days else f"{full_formula}; {share_formula}",
+                amount=amount,
+            )
+        )
+    return tuple(parts)
+
+
+def _term(name: str, parts: list[TermPart]) -> Term:
+    """A term as the sum of its rounded parts, with the sum written out when there is more than one."""
+    amount = money(sum((part.amount for part in parts), ZERO))
+    formula = " + ".join(str(part.amount) for part in parts) + f" = {amount}" if len(parts) > 1 else ""
+    return Term(name=name, parts=tuple(parts), amount=amount, formula=formula)
+
+
 def _statement_figures(
     *, appraisal: Appraisal, spans: list[GradeSpan], schemes: dict[int, PayScheme], period: PayPeriod
-) -> dict[str, object]:
+) -> StatementFigures:
     """The terms, total and explanation of one manager's regular statement."""
     period_days = period.days
     performance, behaviour = appraisal.performance_score, appraisal.behaviour_score
-    terms: dict[str, dict[str, object]] = {term: {"parts": []} for term in TERMS}
-    grades = []
+    parts: dict[str, list[TermPart]] = {name: [] for name in TERMS}
+    grades: list[GradeHeld] = []
     for span in spans:
         scheme = schemes[span.grade_id]
-        grades.append(
-            {
-                "grade": scheme.grade.code,
-                "from": span.start.isoformat(),
-                "to": span.end.isoformat(),
-                "days": span.days,
-                "scheme": {"id": scheme.pk, "year": scheme.year},
-            }
+        grades.append(GradeHeld(scheme.grade.code, span.start, span.end, span.days, scheme.pk, scheme.year))
+        span_parts = _span_parts(
+            span=span, scheme=scheme, performance=performance, behaviour=behaviour, period_days=period_days
         )
-        base_full = scheme.base_salary
-        perf_full, perf_formula = _score_pay(
-            performance, rate=scheme.performance_rate, floor=scheme.performance_floor, cap=scheme.performance_cap
-        )
-        beh_full, beh_formula = _score_pay(
-            behaviour, rate=scheme.behaviour_rate, floor=scheme.behaviour_floor, cap=scheme.behaviour_cap
-        )
-        inputs = {
-            "base_salary": ({"base_salary": str(base_full)}, f"{base_full}", base_full),
-            "performance_pay": (
-                {
-                    "performance_score": str(performance),
-                    "rate": str(scheme.performance_rate),
-                    "floor": str(scheme.performance_floor),
-                    "cap": str(scheme.performance_cap),
-                },
-                perf_formula,
-                perf_full,
-            ),
-            "behaviour_component": (
-                {
-                    "behaviour_score": str(behaviour),
-                    "rate": str(scheme.behaviour_rate),
-                    "floor": str(scheme.behaviour_floor),
-                    "cap": str(scheme.behaviour_cap),
-                },
-                beh_formula,
-                beh_full,
-            ),
-        }
-        for term, (term_inputs, full_formula, full) in inputs.items():
-            amount, share_formula = _part(full, days=span.days, period_days=period_days)
-            formula = full_formula if span.days == period_days else f"{full_formula}; {share_formula}"
-            terms[term]["parts"].append(
-                {
-                    "grade": scheme.grade.code,
-                    "inputs": term_inputs,
-                    "full_period": str(full),
-                    "days": span.days,
-                    "period_days": period_days,
-                    "formula": formula,
-                    "amount": str(amount),
-                }
-            )
-    amounts: dict[str, Decimal] = {}
-    for term in TERMS:
-        parts = [Decimal(part["amount"]) for part in terms[term]["parts"]]
-        amounts[term] = money(sum(parts, ZERO))
-        terms[term]["amount"] = str(amounts[term])
-        terms[term]["formula"] = " + ".join(str(p) for p in parts) + f" = {amounts[term]}" if len(parts) > 1 else ""
-    total = money(sum(amounts.values(), ZERO))
-    explanation = {
-        "kind": PayStatement.Kind.REGULAR,
-        "currency": CURRENCY,
-        "period": {
-            "code": period.code,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "days": period_days,
-        },
-        "appraisal": {
-            "id": appraisal.pk,
-            "cycle": appraisal.cycle_id,
-            "performance_score": str(performance),
-            "behaviour_score": str(behaviour),
-            "total_score": str(appraisal.total_score) if appraisal.total_score is not None else None,
-            "band": appraisal.band,
-        },
-        "prorated": len(spans) > 1 or spans[0].days != period_days,
-        "grades": grades,
-        "terms": terms,
-        "total": {"amount": str(total), "formula": " + ".join(str(amounts[t]) for t in TERMS) + f" = {total}"},
-    }
-    return {
-        **amounts,
-        "total": total,
-        "grade_id": spans[-1].grade_id,
-        "grades_used": " → ".join(g["grade"] for g in grades),
-        "explanation": explanation,
-    }
+        for name, part in zip(TERMS, span_parts, strict=True):
+            parts[name].append(part)
+    terms = tuple(_term(name, parts[name]) for name in TERMS)
+    total = money(sum((term.amount for term in terms), ZERO))
+    pay = RegularPay(
+        period=PeriodShown(code=period.code, start=period.start, end=period.end, days=period_days),
+        appraisal=AppraisalScores(
+            id=appraisal.pk,
+            cycle=appraisal.cycle_id,
+            performance_score=performance,
+            behaviour_score=behaviour,
+            total_score=appraisal.total_score,
+            band=appraisal.band,
+        ),
+        prorated=len(spans) > 1 or spans[0].days != period_days,
+        grades=tuple(grades),
+        terms=terms,
+        total=total,
+        total_formula=" + ".join(str(term.amount) for term in terms) + f" = {total}",
+    )
+    return StatementFigures(pay=pay, grade_id=spans[-1].grade_id)
 
 
-@transaction.atomic
-def pay_statements_generate(*, period: PayPeriod) -> int:
-    """Create or recompute the regular draft statements of a period from its closed cycle; returns how many changed.
-
-    Idempotent: a second run finds every draft already equal and changes nothing; approved statements are never
-    touched. Loading takes a fixed number of queries whatever the number of managers.
-    """
+def _lock_draft_period(period: PayPeriod) -> PayPeriod:
     period = PayPeriod.objects.select_for_update().get(pk=period.pk)
     if period.state != PayPeriod.State.DRAFT:
         raise ValidationError(
             _("Pay period %(period)s is %(state)s; statements are generated only while it is a draft.")
             % {"period": period, "state": period.get_state_display()}
         )
-    cycle = _covering_cycle(period)
-    if period.cycle_id != cycle.pk:
-        period.cycle = cycle
-        period.save(update_fields=["cycle"])
+    return period
+
+
+def _paying_appraisals(*, period: PayPeriod, cycle: AppraisalCycle) -> list[Appraisal]:
+    """The final appraisals of the cycle, each manager with their grade changes up to the period's end."""
     changes = GradeChange.objects.filter(effective_date__lte=period.end).order_by("effective_date", "pk")
-    appraisals = list(
+    return list(
         Appraisal.objects.filter(cycle=cycle, finalised_at__isnull=False)
         .select_related("manager")
         .prefetch_related(Prefetch("manager__grade_changes", queryset=changes))
         .order_by("manager__employee_no")
     )
-    schemes = {s.grade_id: s for s in PayScheme.objects.filter(year=period.start.year).select_related("grade")}
-    existing = {
-        s.manager_id: s
-        for s in PayStatement.objects.select_for_update().filter(period=period, kind=PayStatement.Kind.REGULAR)
-    }
 
-    computed: list[tuple[Appraisal, dict[str, object]]] = []
+
+def _all_figures(
+    *, appraisals: list[Appraisal], schemes: dict[int, PayScheme], period: PayPeriod
+) -> list[tuple[Appraisal, StatementFigures]]:
+    """The figures of every manager who held a grade during the period; refuses the whole run when a score or a
+    grade's scheme is missing."""
+    computed: list[tuple[Appraisal, StatementFigures]] = []
     missing: set[int] = set()
     for appraisal in appraisals:
         if appraisal.performance_score is None or appraisal.behaviour_score is None:
@@ -308,17 +327,37 @@ def pay_statements_generate(*, period: PayPeriod) -> int:
                 (appraisal, _statement_figures(appraisal=appraisal, spans=spans, schemes=schemes, period=period))
             )
     if missing:
-        # Refuse the whole run: a period paid half under schemes and half not is an input accepted half-way.
+        # A period paid half under schemes and half not is an input accepted half-way.
         names = ", ".join(sorted(str(g) for g in Grade.objects.filter(pk__in=missing)))
         raise ValidationError(
             _("There is no %(year)s pay scheme for: %(grades)s. Create it before generating statements.")
             % {"year": period.start.year, "grades": names}
         )
+    return computed
 
+
+@transaction.atomic
+def pay_statements_generate(*, period: PayPeriod) -> int:
+    """Create or recompute the regular draft statements of a period from its closed cycle; returns how many changed.
+
+    Idempotent: a second run finds every draft already equal and changes nothing; approved statements are never
+    touched. Loading takes a fixed number of queries whatever the number of managers.
+    """
+    period = _lock_draft_period(period)
+    cycle = _covering_cycle(period)
+    if period.cycle_id != cycle.pk:
+        period.cycle = cycle
+        period.save(update_fields=["cycle"])
+    appraisals = _paying_appraisals(period=period, cycle=cycle)
+    schemes = {s.grade_id: s for s in PayScheme.objects.filter(year=period.start.year).select_related("grade")}
+    existing = {
+        s.manager_id: s
+        for s in PayStatement.objects.select_for_update().filter(period=period, kind=PayStatement.Kind.REGULAR)
+    }
     now = timezone.now()
     to_create: list[PayStatement] = []
     to_update: list[PayStatement] = []
-    for appraisal, figures in computed:
+    for appraisal, figures in _all_figures(appraisals=appraisals, schemes=schemes, period=period):
         statement = existing.get(appraisal.manager_id)
         if statement is None:
             to_create.append(
@@ -329,26 +368,21 @@ def pay_statements_generate(*, period: PayPeriod) -> int:
                     appraisal=appraisal,
                     currency=CURRENCY,
                     computed_at=now,
-                    **figures,
+                    **figures.fields(),
                 )
             )
-            continue
-        if statement.state != PayStatement.State.DRAFT:
-            continue  # approved: locked, a correction is an adjustment
-        figures = {**figures, "appraisal_id": appraisal.pk}
-        if any(getattr(statement, name) != value for name, value in figures.items()):
-            for name, value in figures.items():
-                setattr(statement, name, value)
-            statement.computed_at = now
-            to_update.append(statement)
+        elif statement.state == PayStatement.State.DRAFT:  # approved ones are locked: a correction is an adjustment
+            fields = {**figures.fields(), "appraisal_id": appraisal.pk}
+            if any(getattr(statement, name) != value for name, value in fields.items()):
+                for name, value in fields.items():
+                    setattr(statement, name, value)
+                statement.computed_at = now
+                to_update.append(statement)
     if to_create:
         bulk_create_with_history(to_create, PayStatement, default_change_reason="generated")
     if to_update:
         bulk_update_with_history(
-            to_update,
-            PayStatement,
-            fields=[*TERMS, "total", "grade", "grades_used", "appraisal", "explanation", "computed_at"],
-            default_change_reason="recomputed",
+            to_update, PayStatement, fields=[*COMPUTED_FIELDS, "computed_at"], default_change_reason="recomputed"
         )
     return len(to_create) + len(to_update)
 
@@ -432,8 +466,20 @@ def pay_adjustment_create(
     if period.start < statement.period.start:
         raise ValidationError(_("A correction cannot be paid in a period before the statement it corrects."))
     total = money(sum(differences.values(), ZERO))
-    corrected = {name: str(getattr(statement, name) + diff) for name, diff in differences.items()}
-    corrected["total"] = str(statement.total + total)
+    explained = PayAdjustment(
+        adjusts_id=statement.pk,
+        adjusts_period=statement.period.code,
+        adjusts_total=statement.total,
+        differences=TermAmounts(**differences),
+        corrected=TermAmounts(
+            base_salary=statement.base_salary + differences["base_salary"],
+            performance_pay=statement.performance_pay + differences["performance_pay"],
+            behaviour_component=statement.behaviour_component + differences["behaviour_component"],
+        ),
+        corrected_total=statement.total + total,
+        total=total,
+        total_formula=" + ".join(str(v) for v in differences.values()) + f" = {total}",
+    )
     adjustment = PayStatement(
         period=period,
         manager=statement.manager,
@@ -447,17 +493,7 @@ def pay_adjustment_create(
         reason=reason.strip(),
         created_by=by,
         computed_at=timezone.now(),
-        explanation={
-            "kind": PayStatement.Kind.ADJUSTMENT,
-            "currency": CURRENCY,
-            "adjusts": {"id": statement.pk, "period": statement.period.code, "total": str(statement.total)},
-            "differences": {name: str(value) for name, value in differences.items()},
-            "corrected": corrected,
-            "total": {
-                "amount": str(total),
-                "formula": " + ".join(str(v) for v in differences.values()) + f" = {total}",
-            },
-        },
+        explanation=explained.to_json(),
         **differences,
     )
     adjustment.full_clean()
@@ -474,8 +510,6 @@ def pay_period_export(*, period: PayPeriod, fmt: str = "csv") -> bytes:
 
     Marks the period and its statements exported; exporting again gives the same rows.
     """
-    from incentives.exports import payroll_rows, render_csv, render_xlsx
-
     renderers = {"csv": render_csv, "xlsx": render_xlsx}
     if fmt not in renderers:
         raise ValidationError(_("Unknown export format %(fmt)s.") % {"fmt": fmt})

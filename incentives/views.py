@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from incentives.models import PayStatement, Recognition
 from incentives.selectors import (
     pay_statement_for_user,
+    pay_statement_row,
     pay_statements_of_manager,
     recognitions_of_manager,
     roll_of_honour,
@@ -43,8 +44,8 @@ def _get_statement_for_user(request: HttpRequest, pk: int) -> PayStatement:
 
 @login_required
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = _get_statement_for_user(request, pk)
-    return render(request, "incentives/statement_detail.html", {"statement": statement})
+    row = pay_statement_row(_get_statement_for_user(request, pk))
+    return render(request, "incentives/statement_detail.html", {"row": row, "statement": row.statement})
 
 
 @login_required

@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from appraisals.explanation import Explanation
 from appraisals.models import (
     Appraisal,
     AppraisalCycle,
@@ -146,13 +147,13 @@ class AppraisalAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("indicator scores"))
     def indicator_scores(self, obj: Appraisal) -> str:
         """The indicator lines of the frozen explanation: code, name, score and contribution to the total."""
-        lines = [line for dimension in obj.explanation.get("dimensions", []) for line in dimension["indicators"]]
+        lines = Explanation.from_json(obj.explanation).indicators
         if not lines:
             return "—"
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((line["code"], line["name"], line["score"], line["contribution"]) for line in lines),
+            ((line.code, line.name, line.score, line.contribution) for line in lines),
         )
         return format_html(
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from appraisals.explanation import ExcludedRating
 from appraisals.models import (
     Appraisal,
     AppraisalCycle,
@@ -224,7 +225,7 @@ def _rating_summaries(cycle: AppraisalCycle) -> dict[int, RatingSummary]:
             summary.pending += 1
         else:  # submitted and excluded
             # Who rated stays out of the explanation: the rated manager reads it.
-            summary.excluded.append({"rater_type": rater_type, "reason": reason})
+            summary.excluded.append(ExcludedRating(rater_type=rater_type, reason=reason))
     return summaries
 
 
@@ -275,7 +276,7 @@ def _appraisals_score(cycle: AppraisalCycle, *, now: dt.datetime) -> tuple[list[
         appraisal.spot_check_effect = result.spot_check_effect
         appraisal.total_score = result.total
         appraisal.band = result.band
-        appraisal.explanation = result.explanation
+        appraisal.explanation = result.explanation.to_json()
         appraisal.finalised_at = now
         for check in checks.get(appraisal.manager_id, []):
             check.applied_to = appraisal

@@ -20,12 +20,22 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from appraisals.explanation import (
+    DimensionLine,
+    ExcludedRating,
+    Explanation,
+    IndicatorLine,
+    MeasuredFigure,
+    RaterFigure,
+    SpotCheckEffect,
+)
 from appraisals.models import Appraisal, Dimension, Indicator, MeasuredValue, RaterType, Rating, SpotCheck, Template
 from appraisals.models.plans import SCALE_POINTS
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
+ZERO_PLACES = Decimal("0.00")  # a rater type that did not rate: its share, shown with 2 places
 
 # The band of a total: the first threshold the total reaches (excellent ≥ 90, good ≥ 80, pass ≥ 60, else fail).
 BAND_THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
@@ -40,11 +50,6 @@ DIMENSION_ORDER = (Dimension.PERFORMANCE, Dimension.BEHAVIOUR, Dimension.ABILITY
 def q2(value: Decimal) -> Decimal:
     """Round half up to 2 places (the precision every figure is shown and added with)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def s2(value: Decimal | None) -> str | None:
-    """A decimal as the explanation writes it: a string with 2 places."""
-    return None if value is None else str(q2(value))
 
 
 def band_for(total: Decimal) -> str:
@@ -68,7 +73,7 @@ class AppraisalResult:
     spot_check_effect: Decimal
     total: Decimal
     band: str
-    explanation: dict  # each indicator's score and contribution are its line here
+    explanation: Explanation  # each indicator's score and contribution are its line here
 
 
 class Tally(NamedTuple):
@@ -90,7 +95,7 @@ class RatingSummary:
 
     tallies: Mapping[int, Mapping[str, Tally]] = field(default_factory=dict)
     pending: int = 0
-    excluded: list[dict] = field(default_factory=list)
+    excluded: list[ExcludedRating] = field(default_factory=list)
 
 
 def rating_summary(ratings: Iterable[Rating]) -> RatingSummary:
@@ -103,7 +108,7 @@ def rating_summary(ratings: Iterable[Rating]) -> RatingSummary:
             continue
         if rating.excluded:
             # Who rated stays out of the explanation: the rated manager reads it.
-            summary.excluded.append({"rater_type": rating.rater_type, "reason": rating.excluded_reason})
+            summary.excluded.append(ExcludedRating(rater_type=rating.rater_type, reason=rating.excluded_reason))
             continue
         for given in rating.scores.all():
             values[given.indicator_id][rating.rater_type].append(given.value)
@@ -129,18 +134,18 @@ def measured_score(*, indicator: Indicator, value: Decimal) -> Decimal:
 
 
 @lru_cache(maxsize=4096)
-def _average(total: int, count: int) -> tuple[Decimal, str, str]:
-    """A rater type's points (its average × 20, unrounded), and its average and points as the explanation writes
-    them."""
+def _average(total: int, count: int) -> tuple[Decimal, Decimal, Decimal]:
+    """A rater type's points (its average × 20, unrounded), and its average and points as the explanation shows
+    them (2 places)."""
     average = Decimal(total) / Decimal(count)
     points = average * SCALE_POINTS
-    return points, s2(average), s2(points)
+    return points, q2(average), q2(points)
 
 
 @lru_cache(maxsize=1024)
-def _shares(weights: tuple[int, ...]) -> tuple[tuple[Decimal, str], ...]:
+def _shares(weights: tuple[int, ...]) -> tuple[tuple[Decimal, Decimal], ...]:
     """Each rating rater type's share of the indicator: its template weight renormalised over the types that rated
-    (equal shares when those weights are all 0), with the share in % as the explanation writes it."""
+    (equal shares when those weights are all 0), with the share in % as the explanation shows it."""
     if not weights:
         return ()
     weight_sum = sum(Decimal(weight) for weight in weights)
@@ -148,7 +153,7 @@ def _shares(weights: tuple[int, ...]) -> tuple[tuple[Decimal, str], ...]:
         shares = [Decimal(1) / Decimal(len(weights))] * len(weights)
     else:
         shares = [Decimal(weight) / weight_sum for weight in weights]
-    return tuple((share, s2(share * HUNDRED)) for share in shares)
+    return tuple((share, q2(share * HUNDRED)) for share in shares)
 
 
 def rated_score(
@@ -157,15 +162,15 @@ def rated_score(
     weights: Mapping[str, int],
     values: Mapping[str, Tally],
     rater_types: Iterable[str] | None = None,
-) -> tuple[Decimal, list[dict], list[str]]:
+) -> tuple[Decimal, list[RaterFigure], list[str]]:
     """A rated indicator's score from the counting values each rater type gave it (their sum and count), with the
-    raters' lines and notes.
+    raters' figures and notes.
 
     Each rater type with at least one counting value scores its average × 20; the template's weights of the
     types that did rate (`weights`: the template's weight per rater type) are renormalised to 100, so a type with no
     rating does not drag the score down. `rater_types` are the indicator's (read from it when not given).
     """
-    raters: list[dict] = []
+    raters: list[RaterFigure] = []
     notes: list[str] = []
     if rater_types is None:
         rater_types = indicator.rater_types
@@ -178,16 +183,7 @@ def rated_score(
             continue
         weight = weights[rater]
         if rater not in shares:
-            raters.append(
-                {
-                    "rater_type": str(rater),
-                    "weight": weight,
-                    "effective_weight": "0.00",
-                    "count": 0,
-                    "average": None,
-                    "score": None,
-                }
-            )
+            raters.append(RaterFigure(str(rater), weight, ZERO_PLACES, 0, None, None))
             if present:
                 notes.append(
                     _("No %(rater)s counted: its weight was shared among the raters who did rate.")
@@ -195,19 +191,10 @@ def rated_score(
                 )
             continue
         given = values[rater]
-        points, average_text, points_text = _average(given.total, given.count)
-        share, share_text = shares[rater]
+        points, average, points_shown = _average(given.total, given.count)
+        share, share_percent = shares[rater]
         score += share * points
-        raters.append(
-            {
-                "rater_type": str(rater),
-                "weight": weight,
-                "effective_weight": share_text,
-                "count": given.count,
-                "average": average_text,
-                "score": points_text,
-            }
-        )
+        raters.append(RaterFigure(str(rater), weight, share_percent, given.count, average, points_shown))
     if not present:
         notes.append(_("No rating: the indicator scores 0."))
     elif equal:
@@ -245,6 +232,91 @@ def scoring_plan(*, template: Template, indicators: Iterable[Indicator]) -> Scor
     )
 
 
+def _indicator_line(
+    *,
+    indicator: Indicator,
+    rater_types: tuple[str, ...],
+    dimension_weight: int,
+    weights: Mapping[str, int],
+    tallies: Mapping[str, Tally],
+    measured: MeasuredValue | None,
+) -> IndicatorLine:
+    """One indicator's score (rounded: the rounded score is the one used further on) and its contribution."""
+    raters: list[RaterFigure] = []
+    figure: MeasuredFigure | None = None
+    if indicator.kind == Indicator.Kind.MEASURED:
+        value = Decimal(measured.value) if measured is not None else ZERO
+        raw = measured_score(indicator=indicator, value=value)
+        figure = MeasuredFigure(
+            metric=indicator.metric,
+            value=q2(value),
+            target=q2(Decimal(indicator.target)),
+            rule=indicator.rule,
+            inputs=measured.inputs if measured is not None else {},
+        )
+        notes = [] if measured is not None else [_("No measured value: the indicator scores 0.")]
+    else:
+        raw, raters, notes = rated_score(indicator=indicator, weights=weights, values=tallies, rater_types=rater_types)
+    score = q2(raw)
+    return IndicatorLine(
+        code=indicator.code,
+        name=indicator.name,
+        kind=indicator.kind,
+        weight=indicator.weight,
+        score=score,
+        contribution=q2(score * indicator.weight * dimension_weight / Decimal(10000)),
+        raters=tuple(raters),
+        measured=figure,
+        notes=tuple(notes),
+    )
+
+
+def _dimension_line(
+    *,
+    dimension: str,
+    dimension_weight: int,
+    lines: tuple[IndicatorLine, ...],
+) -> DimensionLine:
+    """A dimension's score from its indicators' rounded scores, and its contribution as the sum of theirs."""
+    raw = sum((line.score * line.weight / HUNDRED for line in lines), ZERO)
+    return DimensionLine(
+        dimension=str(dimension),
+        weight=dimension_weight,
+        score=q2(raw),
+        contribution=sum((line.contribution for line in lines), ZERO),
+        indicators=lines,
+    )
+
+
+def _spot_check_effects(checks: Iterable[SpotCheck]) -> tuple[SpotCheckEffect, ...]:
+    return tuple(
+        SpotCheckEffect(
+            id=check.pk,
+            effect=q2(Decimal(check.score_effect)),
+            findings=check.findings,
+            mode=check.mode,
+            method=check.method,
+            checked_on=check.checked_on,
+        )
+        for check in checks
+    )
+
+
+def _total(contributions: Decimal, effect: Decimal, *, pending: int) -> tuple[Decimal, list[str]]:
+    """Σ contributions + the spot-check effect, clamped to 0–100, and the notes a reader needs about it."""
+    notes: list[str] = []
+    total = contributions + effect
+    if total < ZERO or total > HUNDRED:
+        notes.append(
+            _("The contributions and the spot-check effect add up to %(raw)s; the total is kept within 0–100.")
+            % {"raw": q2(total)}
+        )
+        total = min(HUNDRED, max(ZERO, total))
+    if pending:
+        notes.append(_("%(count)s rating(s) were not submitted by the close and do not count.") % {"count": pending})
+    return total, notes
+
+
 def appraisal_score(
     *,
     template: Template,
@@ -258,103 +330,45 @@ def appraisal_score(
     measured values and spot-checks. `plan` is scoring_plan(template, indicators), when the caller scores many
     appraisals of one template."""
     summary = ratings if isinstance(ratings, RatingSummary) else rating_summary(ratings)
-    values = summary.tallies
-    excluded = summary.excluded
-    pending = summary.pending
     if plan is None:
         plan = scoring_plan(template=template, indicators=indicators)
-    weights = plan.weights
-
-    dimensions: list[dict] = []
-    dimension_scores: dict[str, Decimal] = {}
-    contributions_sum = ZERO
-    for dimension, dimension_weight, dimension_indicators in plan.dimensions:
-        dimension_raw = ZERO
-        dimension_contribution = ZERO
-        lines: list[dict] = []
-        for indicator, rater_types in dimension_indicators:
-            line: dict = {
-                "code": indicator.code,
-                "name": indicator.name,
-                "kind": indicator.kind,
-                "weight": indicator.weight,
-                "notes": [],
-            }
-            if indicator.kind == Indicator.Kind.MEASURED:
-                value_row = measured.get(indicator.pk)
-                value = Decimal(value_row.value) if value_row is not None else ZERO
-                raw = measured_score(indicator=indicator, value=value)
-                line["measured"] = {
-                    "metric": indicator.metric,
-                    "value": s2(value),
-                    "target": s2(Decimal(indicator.target)),
-                    "rule": indicator.rule,
-                    "inputs": value_row.inputs if value_row is not None else {},
-                }
-                if value_row is None:
-                    line["notes"].append(_("No measured value: the indicator scores 0."))
-            else:
-                raw, raters, notes = rated_score(
-                    indicator=indicator, weights=weights, values=values.get(indicator.pk, {}), rater_types=rater_types
+    no_tallies: Mapping[str, Tally] = {}
+    dimensions = tuple(
+        _dimension_line(
+            dimension=dimension,
+            dimension_weight=dimension_weight,
+            lines=tuple(
+                _indicator_line(
+                    indicator=indicator,
+                    rater_types=rater_types,
+                    dimension_weight=dimension_weight,
+                    weights=plan.weights,
+                    tallies=summary.tallies.get(indicator.pk, no_tallies),
+                    measured=measured.get(indicator.pk),
                 )
-                line["raters"] = raters
-                line["notes"].extend(notes)
-            score = q2(raw)
-            contribution = q2(score * indicator.weight * dimension_weight / Decimal(10000))
-            line["score"] = s2(score)
-            line["contribution"] = s2(contribution)
-            lines.append(line)
-            dimension_raw += score * indicator.weight / HUNDRED
-            dimension_contribution += contribution
-        dimension_score = q2(dimension_raw)
-        dimension_scores[dimension] = dimension_score
-        contributions_sum += dimension_contribution
-        dimensions.append(
-            {
-                "dimension": str(dimension),
-                "weight": dimension_weight,
-                "score": s2(dimension_score),
-                "contribution": s2(dimension_contribution),
-                "indicators": lines,
-            }
+                for indicator, rater_types in dimension_indicators
+            ),
         )
-
+        for dimension, dimension_weight, dimension_indicators in plan.dimensions
+    )
     checks = list(spot_checks)
     effect = q2(sum((Decimal(check.score_effect) for check in checks), ZERO))
-    notes: list[str] = []
-    total = contributions_sum + effect
-    if total < ZERO or total > HUNDRED:
-        notes.append(
-            _("The contributions and the spot-check effect add up to %(raw)s; the total is kept within 0–100.")
-            % {"raw": s2(total)}
-        )
-        total = min(HUNDRED, max(ZERO, total))
-    if pending:
-        notes.append(_("%(count)s rating(s) were not submitted by the close and do not count.") % {"count": pending})
+    total, notes = _total(
+        sum((dimension.contribution for dimension in dimensions), ZERO), effect, pending=summary.pending
+    )
     band = band_for(total)
-    explanation = {
-        "dimensions": dimensions,
-        "spot_checks": [
-            {
-                "id": check.pk,
-                "effect": s2(Decimal(check.score_effect)),
-                "findings": check.findings,
-                "mode": check.mode,
-                "method": check.method,
-                "checked_on": check.checked_on.isoformat() if check.checked_on else None,
-            }
-            for check in checks
-        ],
-        "spot_check_effect": s2(effect),
-        "excluded_ratings": excluded,
-        "total": s2(total),
-        "band": str(band),
-        "notes": notes,
-    }
     return AppraisalResult(
-        dimension_scores=dimension_scores,
+        dimension_scores={dimension.dimension: dimension.score for dimension in dimensions},
         spot_check_effect=effect,
         total=q2(total),
         band=band,
-        explanation=explanation,
+        explanation=Explanation(
+            dimensions=dimensions,
+            spot_checks=_spot_check_effects(checks),
+            spot_check_effect=effect,
+            excluded_ratings=tuple(summary.excluded),
+            total=q2(total),
+            band=str(band),
+            notes=tuple(notes),
+        ),
     )

@@ -15,15 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from appraisals.forms import AppealForm
 from appraisals.models import Appraisal
-from appraisals.selectors import appraisal_for_user
-from appraisals.services.results import (
-    appeal_create,
-    appeal_deadline,
-    appraisal_acknowledge,
-    appraisal_explanation,
-    appraisal_history,
-    line_results,
-)
+from appraisals.selectors import appraisal_explanation, appraisal_for_user, appraisal_history, line_results
+from appraisals.services.results import appeal_create, appeal_deadline, appraisal_acknowledge
 from core.refusals import refusal_text
 from managers.selectors import manager_for_user
 

@@ -19,7 +19,7 @@ def test_a_rater_type_with_weight_0_counts_for_nothing_beside_one_that_has_weigh
         values={"self": Tally(total=5, count=1), "head": Tally(total=7, count=2)},  # head's average 3.5 → 70 points
     )
     assert score == D("70")
-    assert [(r["rater_type"], r["effective_weight"], r["average"], r["score"]) for r in raters] == [
+    assert [(r.rater_type, str(r.effective_weight), str(r.average), str(r.score)) for r in raters] == [
         ("self", "0.00", "5.00", "100.00"),
         ("head", "100.00", "3.50", "70.00"),
     ]
@@ -33,7 +33,7 @@ def test_rater_types_that_all_have_weight_0_are_weighted_equally_and_the_explana
         values={"self": Tally(total=4, count=1), "head": Tally(total=2, count=1)},  # 80 and 40 points
     )
     assert score == D("60")
-    assert [r["effective_weight"] for r in raters] == ["50.00", "50.00"]
+    assert [str(r.effective_weight) for r in raters] == ["50.00", "50.00"]
     assert notes == ["The raters who rated all have weight 0 in the template: they were weighted equally."]
 
 
@@ -41,7 +41,7 @@ def test_a_missing_rater_type_shares_its_weight_and_no_rating_at_all_scores_0() 
     weights = {"self": 25, "client": 0, "head": 75, "peer": 0}
     score, raters, notes = rated_score(indicator=INDICATOR, weights=weights, values={"self": Tally(total=3, count=1)})
     assert score == D("60")  # self alone: 3 × 20, at 100 % of the weight
-    assert [(r["rater_type"], r["effective_weight"], r["count"]) for r in raters] == [
+    assert [(r.rater_type, str(r.effective_weight), r.count) for r in raters] == [
         ("self", "100.00", 1),
         ("head", "0.00", 0),
     ]
@@ -49,5 +49,5 @@ def test_a_missing_rater_type_shares_its_weight_and_no_rating_at_all_scores_0() 
 
     score, raters, notes = rated_score(indicator=INDICATOR, weights=weights, values={})
     assert score == D("0")
-    assert [r["effective_weight"] for r in raters] == ["0.00", "0.00"]
+    assert [str(r.effective_weight) for r in raters] == ["0.00", "0.00"]
     assert notes == ["No rating: the indicator scores 0."]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from appraisals.explanation import Explanation
 from appraisals.models import Appraisal, Rating, SpotCheck
 from appraisals.services.cycles import cycle_close, cycle_open
 from tests.appraisals.factories import AppraisalCycleFactory, SpotCheckFactory, rating_fill, small_template
@@ -178,6 +179,18 @@ def test_worked_example_total_band_and_explanation(example) -> None:
     }
     assert frozen["A1"] == (D("67.27"), D("5.05"))
     assert sum(contribution for _, contribution in frozen.values()) == D("72.68")
+
+    # Read back typed: the same figures, to the fen.
+    typed = Explanation.from_json(Appraisal.objects.get(pk=appraisal.pk).explanation)
+    assert [(line.code, line.score, line.contribution) for line in typed.indicators] == [
+        ("P1", D("60.00"), D("18.00")),
+        ("P2", D("82.50"), D("24.75")),
+        ("B1", D("80.00"), D("8.00")),
+        ("B2", D("75.00"), D("11.25")),
+        ("A1", D("67.27"), D("5.05")),
+        ("A2", D("75.00"), D("5.63")),
+    ]
+    assert typed.contributions_sum == D("72.68") and typed.computed_total == typed.total == D("80.68")
 
 
 def test_renormalisation_when_no_peer_exists(example) -> None:

@@ -60,7 +60,7 @@ def test_my_pay_lists_only_the_managers_own_statements(client, line) -> None:
     _login(client, line["manager"].user)
     response = client.get(reverse("incentives:my_pay"))
     supervisor_statement = PayStatement.objects.get(manager=line["supervisor"])
-    shown = {s.pk for s in response.context["statements"]}
+    shown = {row.statement.pk for row in response.context["statements"]}
     assert shown == {line["statement"].pk}
     assert reverse("incentives:statement", args=[supervisor_statement.pk]) not in response.content.decode()
 
