@@ -1,18 +1,8 @@
-"""Who may see and do what: the permission matrix of the product, as data.
+"""Who may see and do what, as data: for each actor, kind of object and action, the scope of objects allowed.
 
-``MATRIX`` says, for each actor (HR, a department head, each grade of account manager, a key-account assistant and a
-client answering a survey link), each kind of object and each action (list, view, create, change), the *scope* of
-objects the actor may act on: all of them, their department's, their supervision line's, their own, those of the
-manager they work for, the one behind their survey link, or none. The README's "Permissions" table is this matrix.
-
-The matrix is read where the objects live: ``managers.selectors`` turns a user into their cell (``scope_of``) and a
-scope into managers; each app's ``selectors.py`` has one entry point per kind (``clients_visible_to``,
-``appraisals_visible_to``, ``pay_statements_visible_to`` ...) next to its ``can_*`` predicates, which the pages,
-exports, the admin and each app's ``rules.py`` call. A denied object is a 404 (never a 403): whether a colleague's
-client, appraisal or pay statement exists is itself not the user's business.
-
-The grade changes only the extent of a manager's line (a trainee supervises no one, so their line is themselves):
-the scopes of the four grades are the same words, and the line is computed from the supervisor chain.
+The README's "Permissions" table is ``MATRIX``. ``managers.selectors.scope_of`` turns a user into their cell; each
+app's ``selectors.py`` has one entry point per kind (``clients_visible_to`` ...). A denied object is a 404, never a
+403: whether a colleague's client, appraisal or pay statement exists is not the user's business.
 """
 
 from __future__ import annotations
