@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: both modules import models.
         from core.jobs import jobs_pending_send_at_start
         from core.roles import roles_sync
 

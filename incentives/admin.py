@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_jobs import queued_jobs_report
+from core.jobs import enqueue
 from core.refusals import refusal_text
 from incentives.forms import PayAdjustmentForm
 from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
@@ -26,6 +28,7 @@ from incentives.services import (
     pay_statement_approve,
     recognition_award,
 )
+from incentives.tasks import pay_statements_generate_task
 
 
 @admin.register(PayScheme)
@@ -67,10 +70,6 @@ class PayPeriodAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Generate pay statements (in the background)"))
     def generate_statements(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> None:
-        from core.admin_jobs import queued_jobs_report
-        from core.jobs import enqueue
-        from incentives.tasks import pay_statements_generate_task
-
         # Queued after commit (core.jobs.enqueue); with the broker down, saved to be sent when it is back. Each
         # period's job has a progress page that links to its statements when done.
         statements = reverse("admin:incentives_paystatement_changelist")
