@@ -55,7 +55,36 @@ class CycleRowQuerySet(models.QuerySet):
         return super().delete()
 
 
-class AppraisalCycle(ChoiceLabels, models.Model):
+class CycleRow(models.Model):
+    """A row frozen with its appraisal cycle: the one guard for the cycle and every row that belongs to it.
+
+    ``cycle_lookup`` leads from the cycle to the row; ``parent_cycles()`` selects the cycles the row would belong to
+    once saved; fields in ``writable_after_close`` may still be saved alone (e.g. an acknowledgement).
+    """
+
+    cycle_lookup: str
+    writable_after_close: frozenset[str] = frozenset()
+
+    objects = CycleRowQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not set(update_fields) <= self.writable_after_close:
+            closed_cycle_refuse(cycles_holding(self, self.parent_cycles()))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        closed_cycle_refuse(cycles_holding(self, self.parent_cycles()))
+        return super().delete(*args, **kwargs)
+
+    def parent_cycles(self) -> Q | None:
+        return None
+
+
+class AppraisalCycle(ChoiceLabels, CycleRow):
     """An appraisal cycle (考核周期): a template over a period; draft → open → review → closed (read-only)."""
 
     class Kind(models.TextChoices):
@@ -97,7 +126,6 @@ class AppraisalCycle(ChoiceLabels, models.Model):
     close_reason = models.TextField(_("reason for closing with ratings missing"), blank=True)
     history = HistoricalRecords()
 
-    objects = CycleRowQuerySet.as_manager()
     cycle_lookup = "pk"
 
     class Meta:
@@ -121,14 +149,6 @@ class AppraisalCycle(ChoiceLabels, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        closed_cycle_refuse(cycles_holding(self, None))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        closed_cycle_refuse(cycles_holding(self, None))
-        return super().delete(*args, **kwargs)
-
     @property
     def is_closed(self) -> bool:
         return self.state == self.State.CLOSED
@@ -138,7 +158,7 @@ class AppraisalCycle(ChoiceLabels, models.Model):
 RATING_STATES = (AppraisalCycle.State.OPEN, AppraisalCycle.State.REVIEW)
 
 
-class Appraisal(ChoiceLabels, models.Model):
+class Appraisal(ChoiceLabels, CycleRow):
     """One manager in one cycle: scores by dimension, the total, the band, and the frozen explanation."""
 
     class Band(models.TextChoices):
@@ -175,10 +195,9 @@ class Appraisal(ChoiceLabels, models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     history = HistoricalRecords()
 
-    objects = CycleRowQuerySet.as_manager()
     cycle_lookup = "appraisals"
     # The manager's acknowledgement is the one write a final appraisal still takes.
-    WRITABLE_AFTER_CLOSE = frozenset({"acknowledged_at"})
+    writable_after_close = frozenset({"acknowledged_at"})
 
     class Meta:
         verbose_name = _("appraisal")
@@ -188,16 +207,6 @@ class Appraisal(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.manager} · {self.cycle}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or not set(update_fields) <= self.WRITABLE_AFTER_CLOSE:
-            closed_cycle_refuse(cycles_holding(self, Q(pk=self.cycle_id)))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        closed_cycle_refuse(cycles_holding(self, Q(pk=self.cycle_id)))
-        return super().delete(*args, **kwargs)
 
     @property
     def is_final(self) -> bool:
@@ -216,8 +225,11 @@ class Appraisal(ChoiceLabels, models.Model):
         if state == AppraisalCycle.State.CLOSED or finalised_at is not None:
             raise ValidationError(closed_cycle_message(name))
 
+    def parent_cycles(self) -> Q | None:
+        return Q(pk=self.cycle_id)
 
-class MeasuredValue(models.Model):
+
+class MeasuredValue(CycleRow):
     """The value of a measured indicator for an appraisal, with the inputs it was computed from."""
 
     # No index of its own: the unique constraint (appraisal, indicator) leads with it and serves its lookups.
@@ -229,7 +241,6 @@ class MeasuredValue(models.Model):
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
-    objects = CycleRowQuerySet.as_manager()
     cycle_lookup = "appraisals__measured_values"
 
     class Meta:
@@ -240,10 +251,5 @@ class MeasuredValue(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator}: {self.value}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
-        return super().delete(*args, **kwargs)
+    def parent_cycles(self) -> Q | None:
+        return Q(appraisals=self.appraisal_id)
