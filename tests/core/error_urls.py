@@ -7,7 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from config.urls import handler400, handler403, handler404, urlpatterns as project_urlpatterns
+from config.urls import handler400, handler403, handler404
+from config.urls import urlpatterns as project_urlpatterns
 from core.errors import gone
 
 __all__ = ["handler400", "handler403", "handler404", "urlpatterns"]
