@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.permissions import Action, Kind, Scope, scope_of
+from core.permissions import Action, Kind, Scope, scope_for_role
 from core.roles import Role, role_of
 
 User = AbstractBaseUser | AnonymousUser
@@ -38,13 +38,13 @@ class NavLink:
 
 
 def _scope_is(kind: Kind, action: Action, *scopes: Scope) -> Callable[[User], bool]:
-    return lambda user: scope_of(user, kind, action) in scopes
+    return lambda user: scope_for_role(role_of(user), kind, action) in scopes
 
 
 def _is_manager(user: User) -> bool:
     # The pages of one's own file (profile, appraisals, pay, recognition) exist for account managers only: the matrix
     # gives them, and only them, their own pay statements.
-    return scope_of(user, Kind.PAY_STATEMENT, Action.LIST) == Scope.OWN
+    return scope_for_role(role_of(user), Kind.PAY_STATEMENT, Action.LIST) == Scope.OWN
 
 
 def _is_hr_staff(user: User) -> bool:
@@ -75,7 +75,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(
         "incentives:roll_of_honour",
         _("Roll of honour"),
-        lambda user: user.is_authenticated and scope_of(user, Kind.RECOGNITION, Action.LIST) != Scope.NONE,
+        lambda user: (
+            user.is_authenticated and scope_for_role(role_of(user), Kind.RECOGNITION, Action.LIST) != Scope.NONE
+        ),
     ),
     NavItem("admin:index", _("Administration"), _is_hr_staff),
 )

@@ -143,6 +143,12 @@ def actor_for(role: Role | None, grade_code: str | None = None) -> Actor | None:
 GRADES_SHARE_ONE_ROW = all(MATRIX[a] == MATRIX[Actor.SENIOR] for a in (Actor.FIRST, Actor.SECOND, Actor.TRAINEE))
 
 
+def scope_for_role(role: Role | None, kind: Kind, action: Action) -> Scope:
+    """The cell known from the role alone: an account manager's grades share one row, so no grade is looked up."""
+    actor = Actor.SENIOR if role == Role.ACCOUNT_MANAGER and GRADES_SHARE_ONE_ROW else actor_for(role)
+    return Scope.NONE if actor is None else MATRIX[actor][kind][action]
+
+
 def is_hr(user: User) -> bool:
     return role_of(user) == Role.HR
 
