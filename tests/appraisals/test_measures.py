@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from appraisals.models import Appraisal, MeasuredValue
 from appraisals.services.cycles import cycle_open
-from appraisals.services.measures import measured_values_compute, previous_period
+from appraisals.services.measures import gap_scored_as_before, measured_values_compute, previous_period
 from tests.appraisals.factories import AppraisalCycleFactory, TemplateFactory, measured_indicator, rated_indicator
 from tests.clients.factories import AssignmentFactory, BusinessRecordFactory, ClientFactory, FeedbackFactory
 from tests.managers.factories import AccountManagerFactory, TargetFactory
@@ -104,13 +104,15 @@ def test_measured_values_on_a_small_hand_example() -> None:
     assert values["complaints"].value == D("1")
     assert values["interactions"].value == D("0")
 
-    # The colleague: no target inside the period → complete, with a note; no volume before → growth 100.
+    # The colleague: no target inside the period and no survey answer are no data (a gap), never 100 or 0.
     other = {
         v.indicator.metric: v
         for v in MeasuredValue.objects.filter(appraisal__manager=colleague).select_related("indicator")
     }
-    assert other["target_completion"].value == D("100") and "note" in other["target_completion"].inputs
-    assert other["avg_satisfaction"].value == D("0") and other["avg_satisfaction"].inputs["answers"] == 0
+    assert other["target_completion"].value is None and other["target_completion"].gap == "no_target"
+    assert "note" in other["target_completion"].inputs
+    assert other["avg_satisfaction"].value is None and other["avg_satisfaction"].gap == "no_survey_answers"
+    assert other["avg_satisfaction"].inputs["answers"] == 0
 
     # Idempotent: a re-run rewrites the same rows.
     assert measured_values_compute(cycle=cycle) == 14
@@ -139,3 +141,48 @@ def test_a_closed_cycle_keeps_its_measured_values() -> None:
     cycle = AppraisalCycleFactory(template=_template_measuring_everything(), state="closed")
     with pytest.raises(ValidationError, match="frozen"):
         measured_values_compute(cycle=cycle)
+
+
+def test_data_that_does_not_exist_is_a_gap_never_a_figure() -> None:
+    """A newcomer with no client, no target, no survey answer: every measure that needs them says which data is
+    missing instead of scoring a made-up 100 or 0; the measures that exist keep their value."""
+    newcomer = AccountManagerFactory(grade="trainee")
+    # A manager whose one client had no volume in the previous period: growth has nothing to grow from.
+    grower = AccountManagerFactory(grade="senior")
+    client = ClientFactory()
+    AssignmentFactory(client=client, manager=grower, start=dt.date(2024, 1, 1))
+    BusinessRecordFactory(client=client, month=dt.date(2026, 3, 1), volume=D("1000"), products_used=1)
+    cycle = AppraisalCycleFactory(template=_template_measuring_everything())
+    cycle_open(cycle=cycle)
+    measured_values_compute(cycle=cycle)
+
+    def values(manager):
+        rows = MeasuredValue.objects.filter(appraisal__manager=manager, appraisal__cycle=cycle)
+        return {v.indicator.metric: (v.value, v.gap) for v in rows.select_related("indicator")}
+
+    assert values(newcomer) == {
+        "new_clients": (D("0"), ""),  # winning no client is a fact, not missing data
+        "volume_growth": (None, "no_clients"),
+        "scope_growth": (None, "no_clients"),
+        "target_completion": (None, "no_target"),
+        "avg_satisfaction": (None, "no_survey_answers"),
+        "complaints": (None, "no_clients"),
+        "interactions": (None, "no_clients"),
+    }
+    grown = values(grower)
+    assert grown["volume_growth"] == (None, "no_earlier_period")
+    assert grown["scope_growth"] == (D("1"), "")
+    assert grown["complaints"] == (D("0"), "")  # a manager with clients and no complaint: a real zero
+
+
+def test_until_the_policy_scores_gaps_they_count_as_the_fixed_values_of_before() -> None:
+    assert gap_scored_as_before(MeasuredValue(value=D("42"), gap="")) == D("42")
+    assert gap_scored_as_before(MeasuredValue(value=None, gap="no_target")) == D("100")
+    assert gap_scored_as_before(
+        MeasuredValue(value=None, gap="no_earlier_period", inputs={"volume_in_period": "10.00"})
+    ) == D("100")
+    assert gap_scored_as_before(
+        MeasuredValue(value=None, gap="no_earlier_period", inputs={"volume_in_period": "0.00"})
+    ) == D("0")
+    assert gap_scored_as_before(MeasuredValue(value=None, gap="no_clients")) == D("0")
+    assert gap_scored_as_before(MeasuredValue(value=None, gap="no_survey_answers")) == D("0")
