@@ -285,6 +285,11 @@ class Report(ChoiceLabels, models.Model):
         return f"{self.get_kind_display()}: {self.title}"
 
 
+def _percent(value: Decimal) -> str:
+    """80.00 → "80", 82.50 → "82.5"."""
+    return f"{Decimal(value).normalize():f}"
+
+
 class BusinessCreditPolicy(models.Model):
     """How a client's business is credited to its managers when it changes hands within an appraisal period; one row
     per plan year, in force from that year until a later row."""
@@ -405,8 +410,8 @@ class TieringPolicy(models.Model):
             }
         return _("%(measure)s; core to %(core)s%%, key to %(key)s%%") % {
             "measure": measure,
-            "core": self.core_share.normalize(),
-            "key": self.key_share.normalize(),
+            "core": _percent(self.core_share),
+            "key": _percent(self.key_share),
         }
 
     def clean(self) -> None:
