@@ -1,6 +1,6 @@
 """The weighted appraisal (考核): plans and templates, cycles and appraisals, ratings, spot-checks, results."""
 
-from appraisals.models.cycles import RATING_STATES, Appraisal, AppraisalCycle, MeasuredValue
+from appraisals.models.cycles import RATING_STATES, Appraisal, AppraisalCycle, MeasuredValue, MeasureGap
 from appraisals.models.plans import AppraisalPlan, Dimension, Indicator, RaterType, Template
 from appraisals.models.ratings import Rating, RatingScore, SurveyInvitation
 from appraisals.models.results import Appeal, Recommendation, ResultRule
@@ -14,6 +14,7 @@ __all__ = [
     "AppraisalPlan",
     "Dimension",
     "Indicator",
+    "MeasureGap",
     "MeasuredValue",
     "RaterType",
     "Rating",

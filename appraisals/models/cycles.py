@@ -229,15 +229,27 @@ class Appraisal(ChoiceLabels, CycleRow):
         return Q(pk=self.cycle_id)
 
 
+class MeasureGap(models.TextChoices):
+    """Why a measured indicator has no value: the data it would be computed from does not exist. The scoring's
+    missing-data policy decides what a gap counts for; the measures never make a figure up."""
+
+    NO_TARGET = "no_target", _("no target")
+    NO_EARLIER_PERIOD = "no_earlier_period", _("no earlier period to grow from")
+    NO_CLIENTS = "no_clients", _("no clients")
+    NO_SURVEY_ANSWERS = "no_survey_answers", _("no survey answers")
+
+
 class MeasuredValue(CycleRow):
-    """The value of a measured indicator for an appraisal, with the inputs it was computed from."""
+    """The value of a measured indicator for an appraisal, with the inputs it was computed from; or no value and the
+    gap that explains why."""
 
     # No index of its own: the unique constraint (appraisal, indicator) leads with it and serves its lookups.
     appraisal = models.ForeignKey(
         Appraisal, verbose_name=_("appraisal"), on_delete=models.CASCADE, related_name="measured_values", db_index=False
     )
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
-    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4, null=True, blank=True)
+    gap = models.CharField(_("missing data"), max_length=20, choices=MeasureGap.choices, blank=True)
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
@@ -246,10 +258,16 @@ class MeasuredValue(CycleRow):
     class Meta:
         verbose_name = _("measured value")
         verbose_name_plural = _("measured values")
-        constraints = [models.UniqueConstraint(fields=["appraisal", "indicator"], name="one_measured_value")]
+        constraints = [
+            models.UniqueConstraint(fields=["appraisal", "indicator"], name="one_measured_value"),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False) & Q(gap="")) | (Q(value__isnull=True) & ~Q(gap="")),
+                name="measured_value_or_gap",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.indicator}: {self.value}"
+        return f"{self.indicator}: {self.value if self.value is not None else self.get_gap_display()}"
 
     def parent_cycles(self) -> Q | None:
         return Q(appraisals=self.appraisal_id)

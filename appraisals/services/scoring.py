@@ -31,6 +31,7 @@ from appraisals.explanation import (
 )
 from appraisals.models import Appraisal, Dimension, Indicator, MeasuredValue, RaterType, Rating, SpotCheck, Template
 from appraisals.models.plans import SCALE_POINTS
+from appraisals.services.measures import gap_scored_as_before
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -245,7 +246,7 @@ def _indicator_line(
     raters: list[RaterFigure] = []
     figure: MeasuredFigure | None = None
     if indicator.kind == Indicator.Kind.MEASURED:
-        value = Decimal(measured.value) if measured is not None else ZERO
+        value = gap_scored_as_before(measured) if measured is not None else ZERO  # transitional adapter
         raw = measured_score(indicator=indicator, value=value)
         figure = MeasuredFigure(
             metric=indicator.metric,
