@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from appraisals.models import Appeal, Recommendation, ResultRule, SpotCheck, SpotCheckDraw, SpotCheckPolicy
-from appraisals.services.results import appeal_resolve, recommendation_approve, recommendation_reject
+from appraisals.services.appeals import appeal_resolve
+from appraisals.services.results import recommendation_approve, recommendation_reject
 from appraisals.services.spotchecks import (
     spot_check_draw,
     spot_check_findings_validate,
