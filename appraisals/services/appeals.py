@@ -76,6 +76,7 @@ def _close(appeal: Appeal, *, state: str, resolution: str, by: AbstractBaseUser)
     appeal.resolution = resolution
     appeal.resolved_by = by
     appeal.resolved_at = timezone.now()
+    appeal._history_user = by  # outside a request the history would not know who
     appeal.full_clean()
     appeal.save()
     return appeal

@@ -206,6 +206,7 @@ def recommendations_remake(*, appraisal: Appraisal, by: AbstractBaseUser, reason
         recommendation.decided_at = now
         recommendation.decision_note = reason
         recommendation._change_reason = "withdrawn: the appraisal was re-scored"
+        recommendation._history_user = by  # outside a request the history would not know who
         recommendation.full_clean()
         recommendation.save()
     decided = list(
@@ -313,6 +314,7 @@ def recommendation_approve(
     locked.decided_by = by
     locked.decided_at = timezone.now()
     locked.decision_note = note
+    locked._history_user = by  # outside a request the history would not know who
     locked.full_clean()
     locked.save()
     return locked
@@ -329,6 +331,7 @@ def recommendation_reject(*, recommendation: Recommendation, by: AbstractBaseUse
     locked.decided_by = by
     locked.decided_at = timezone.now()
     locked.decision_note = note.strip()
+    locked._history_user = by  # outside a request the history would not know who
     locked.full_clean()
     locked.save()
     return locked
@@ -388,6 +391,7 @@ def appeal_create(*, appraisal: Appraisal, by: AbstractBaseUser, text: str) -> A
     if Appeal.objects.filter(appraisal=appraisal).exists():
         raise ValidationError(_("This appraisal has already been appealed."))
     appeal = Appeal(appraisal=appraisal, text=text.strip())
+    appeal._history_user = by  # outside a request the history would not know who
     appeal.full_clean()
     appeal.save()
     return appeal
