@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -49,6 +50,7 @@ class AppealDecision:
 
     appeal: Appeal
     superseded: AppraisalVersion | None = None
+    total: Decimal | None = None  # the re-scored total (upheld only)
     recommendations: Remade | None = None
 
 
@@ -275,7 +277,7 @@ def appeal_uphold(
         by=by,
         reason=_("Withdrawn: the appeal was upheld and the appraisal re-scored (%(total)s).") % {"total": result.total},
     )
-    return AppealDecision(appeal=decided, superseded=superseded, recommendations=remade)
+    return AppealDecision(appeal=decided, superseded=superseded, total=result.total, recommendations=remade)
 
 
 def _changes_summary(changes: list[dict]) -> str:
