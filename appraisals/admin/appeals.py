@@ -68,6 +68,13 @@ class UpholdForm(forms.Form):
             for rating in self.ratings
         ]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for rating in self.ratings:
+            if data.get(f"exclude_{rating.pk}") and not (data.get(f"reason_{rating.pk}") or "").strip():
+                self.add_error(f"reason_{rating.pk}", _("Give the reason for excluding this rating."))
+        return data
+
     def exclusions(self) -> dict[Rating, str]:
         return {
             rating: self.cleaned_data[f"reason_{rating.pk}"]

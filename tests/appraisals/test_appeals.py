@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from appraisals.explanation import Explanation
 from appraisals.models import Appeal, Appraisal, AppraisalVersion, PeerDraw, RaterType, Rating, Recommendation
@@ -213,3 +214,38 @@ def test_an_acknowledged_result_cannot_be_appealed_either():
     with pytest.raises(ValidationError, match="acknowledged this result"):
         appeal_create(appraisal=appraisal, by=appraisal.manager.user, text="Second thoughts")
     assert not Appeal.objects.exists()
+
+
+# --- the pages ------------------------------------------------------------------------------------------------------
+
+
+def test_hr_upholds_on_the_appeal_page_and_the_manager_sees_both_versions(client, closed):
+    appraisal, manager, outlier = closed["appraisal"], closed["manager"], closed["outlier"]
+    appeal = appeal_create(appraisal=appraisal, by=manager.user, text="One peer rated me after a personal dispute.")
+    hr = hr_user()
+    client.force_login(hr)
+    url = reverse("admin:appraisals_appeal_uphold", args=[appeal.pk])
+    page = client.get(url).content.decode()
+    assert f'data-test="rating-{outlier.pk}"' in page  # HR sees every counting rating, with who gave it
+
+    # Every score field is posted back as shown; the outlier is ticked for exclusion with its reason.
+    form = {"resolution": "The peer's rating followed a personal dispute."}
+    for rating in Rating.objects.filter(appraisal=appraisal, submitted_at__isnull=False).prefetch_related("scores"):
+        for score in rating.scores.all():
+            form[f"score_{score.pk}"] = score.value
+    response = client.post(url, {**form, f"exclude_{outlier.pk}": "on"})
+    assert response.status_code == 200  # refused by the form: an exclusion needs its reason
+    appeal.refresh_from_db()
+    assert appeal.state == Appeal.State.OPEN
+
+    response = client.post(url, {**form, f"exclude_{outlier.pk}": "on", f"reason_{outlier.pk}": "Personal dispute"})
+    assert response.status_code == 302
+    appraisal.refresh_from_db()
+    assert appraisal.total_score == D("60.00")  # as computed by hand above
+
+    client.force_login(manager.user)
+    page = client.get(reverse("appraisals:detail", args=[appraisal.pk])).content.decode()
+    assert 'id="total-score">60.00<' in page
+    assert 'data-test="version-1"' in page and "55.93" in page
+    assert "Personal dispute" in page
+    assert outlier.rater.username not in page  # the manager never learns who rated
