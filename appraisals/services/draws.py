@@ -101,7 +101,10 @@ def peers_draw(
                 algorithm=DRAW_ALGORITHM,
             )
         )
-    bulk_create_with_history(records, PeerDraw, batch_size=500, default_user=drawn_by, default_change_reason="drawn")
+    if records:
+        bulk_create_with_history(
+            records, PeerDraw, batch_size=500, default_user=drawn_by, default_change_reason="drawn"
+        )
     return drawn
 
 

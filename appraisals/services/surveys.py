@@ -183,9 +183,10 @@ def client_sample_draw(
             )
         )
         draws += [(appraisal.pk, client_id) for client_id in made.sample]
-    bulk_create_with_history(
-        records, ClientSampleDraw, batch_size=500, default_user=drawn_by, default_change_reason="drawn"
-    )
+    if records:
+        bulk_create_with_history(
+            records, ClientSampleDraw, batch_size=500, default_user=drawn_by, default_change_reason="drawn"
+        )
     if not draws:
         return 0
 
