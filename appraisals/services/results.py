@@ -287,11 +287,10 @@ def recommendation_approve(
             % {"manager": locked.manager.name, "grade": locked.proposed_grade, "failures": " ".join(failures)},
             code="qualification_failed",
         )
+    grade_note = note or locked.basis
     if failures:
         locked.qualification_failures = "\n".join(failures)
         locked.qualification_override = override_reason
-    grade_note = note or locked.basis
-    if failures:
         grade_note = _("%(note)s Qualification requirements not met (%(failures)s); approved by HR: %(reason)s") % {
             "note": grade_note,
             "failures": " ".join(failures),
