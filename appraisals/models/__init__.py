@@ -1,9 +1,10 @@
 """The weighted appraisal (考核): plans and templates, cycles and appraisals, ratings, spot-checks, results."""
 
 from appraisals.models.cycles import RATING_STATES, Appraisal, AppraisalCycle, MeasuredValue, MeasureGap
+from appraisals.models.draws import ClientSampleDraw, PeerDraw
 from appraisals.models.plans import AppraisalPlan, Dimension, Indicator, RaterType, Template
 from appraisals.models.ratings import Rating, RatingScore, SurveyInvitation
-from appraisals.models.results import Appeal, Recommendation, ResultRule
+from appraisals.models.results import Appeal, AppraisalVersion, Recommendation, ResultRule
 from appraisals.models.spotchecks import SpotCheck, SpotCheckDraw, SpotCheckPolicy
 
 __all__ = [
@@ -12,10 +13,13 @@ __all__ = [
     "Appraisal",
     "AppraisalCycle",
     "AppraisalPlan",
+    "AppraisalVersion",
+    "ClientSampleDraw",
     "Dimension",
     "Indicator",
     "MeasureGap",
     "MeasuredValue",
+    "PeerDraw",
     "RaterType",
     "Rating",
     "RatingScore",

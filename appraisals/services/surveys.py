@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping
@@ -19,9 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
-from appraisals.models import RATING_STATES, AppraisalCycle, RaterType, Rating, SurveyInvitation
+from appraisals.models import RATING_STATES, AppraisalCycle, ClientSampleDraw, RaterType, Rating, SurveyInvitation
+from appraisals.models.draws import DRAW_ALGORITHM
 from appraisals.selectors import indicators_rated_by
+from appraisals.services.draws import draw_make
 from appraisals.services.fairness import fairness_review
 from appraisals.services.ratings import rating_scores_build, rating_scores_save, rating_submittable_check
 from clients.models import Assignment, Contact
@@ -126,8 +128,9 @@ def client_sample_draw(
     """Draw each manager's client sample and e-mail each sampled client a survey link; returns ratings created.
 
     For each appraisal, up to the sample size of the manager's currently assigned clients that have a contact
-    with an e-mail are drawn with random.SystemRandom (unpredictable to the managers). A client already sampled
-    for the appraisal is never drawn again, and a re-run only tops a sample up: running it twice adds nothing.
+    with an e-mail are drawn from a cryptographic seed (unpredictable to the managers), and the draw is recorded
+    with its population, seed and sample (ClientSampleDraw) so that an auditor can re-run it. A client already
+    sampled for the appraisal is never drawn again, and a re-run only tops a sample up: running it twice adds nothing.
     """
     cycle = AppraisalCycle.objects.select_for_update().select_related("template").get(pk=cycle.pk)
     if cycle.state not in RATING_STATES:
@@ -157,13 +160,33 @@ def client_sample_draw(
     ).values_list("appraisal_id", "client_id"):
         sampled[appraisal_id].add(client_id)
 
-    rng = random.SystemRandom()
     draws: list[tuple[int, int]] = []  # (appraisal id, client id)
+    records: list[ClientSampleDraw] = []
+    drawn_by = by if by is not None and by.is_authenticated else None
     for appraisal in appraisals:
         already = sampled[appraisal.pk]
-        candidates = [client_id for client_id in assigned[appraisal.manager_id] if client_id not in already]
         wanted = max(0, size - len(already))
-        draws += [(appraisal.pk, client_id) for client_id in rng.sample(candidates, min(wanted, len(candidates)))]
+        if not wanted:
+            continue
+        candidates = [client_id for client_id in assigned[appraisal.manager_id] if client_id not in already]
+        made = draw_make(population=candidates, size=wanted)
+        # Recorded even when there was no one to draw: the auditor sees that the sample is short, and why.
+        records.append(
+            ClientSampleDraw(
+                appraisal=appraisal,
+                drawn_by=drawn_by,
+                population=made.population,
+                sample_size=made.k,
+                seed=made.seed,
+                sample=made.sample,
+                algorithm=DRAW_ALGORITHM,
+            )
+        )
+        draws += [(appraisal.pk, client_id) for client_id in made.sample]
+    if records:
+        bulk_create_with_history(
+            records, ClientSampleDraw, batch_size=500, default_user=drawn_by, default_change_reason="drawn"
+        )
     if not draws:
         return 0
 

@@ -309,10 +309,11 @@ def test_opening_and_closing_take_the_same_number_of_queries_for_3_or_12_manager
 ) -> None:
     _managers(managers)
     cycle = AppraisalCycleFactory(template=small_template())
-    # savepoint, lock, indicators, managers, appraisals insert + reload, ratings insert, read-only guard, cycle
-    # update + history; the client-sample draw (savepoint, lock, client-rated check, appraisals, assignments,
-    # sampled), releases = 18 (no client here has a contact, so nobody is sampled)
-    with django_assert_max_num_queries(18):
+    # savepoint, lock, indicators, managers, appraisals insert + reload, peer draws insert + history, ratings insert,
+    # read-only guard, cycle update + history; the client-sample draw (savepoint, lock, client-rated check,
+    # appraisals, assignments, sampled, draws insert + history), releases = 22 (no client here has a contact, so
+    # nobody is sampled: the draws record an empty population)
+    with django_assert_max_num_queries(22):
         cycle_open(cycle=cycle)
     _fill_all(cycle)
     # lock, missing count, measured values (indicators, appraisals, 3 aggregates, upsert), indicators,
