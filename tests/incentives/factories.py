@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from appraisals.models import Appraisal, AppraisalCycle
 from core.roles import Role
-from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
+from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition, month_end
 from tests.appraisals.factories import TemplateFactory
 from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, grade
@@ -73,13 +73,15 @@ class PaySchemeFactory(factory.django.DjangoModelFactory):
 
 
 class PayPeriodFactory(factory.django.DjangoModelFactory):
+    """A monthly pay period, July 2026 by default (paid from the closed 2026 H1 cycle under the default scheme)."""
+
     class Meta:
         model = PayPeriod
         django_get_or_create = ("code",)
 
-    code = "2026-H1"
-    start = dt.date(2026, 1, 1)
-    end = dt.date(2026, 6, 30)
+    code = factory.LazyAttribute(lambda p: f"{p.start:%Y-%m}")
+    start = dt.date(2026, 7, 1)
+    end = factory.LazyAttribute(lambda p: month_end(p.start))
 
 
 class PayStatementFactory(factory.django.DjangoModelFactory):

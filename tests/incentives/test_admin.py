@@ -86,7 +86,7 @@ def test_admin_period_actions_approve_and_export(admin_client, period) -> None:
     assert period.state == PayPeriod.State.APPROVED
 
     response = _action(admin_client, "payperiod", "export_csv", [period.pk])
-    assert response["Content-Disposition"] == 'attachment; filename="payroll-2026-H1.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="payroll-2026-07.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[-1][11] == "13325.00"
     xlsx = _action(admin_client, "payperiod", "export_xlsx", [period.pk])
@@ -126,6 +126,6 @@ def test_admin_scheme_base_salary_defaults_to_the_grade(admin_client) -> None:
 
 
 def test_admin_pages_load(admin_client, period) -> None:
-    for name in ("payscheme", "payperiod", "paystatement", "recognition"):
+    for name in ("payscheme", "payperiod", "paystatement", "recognition", "departure"):
         assert admin_client.get(reverse(f"admin:incentives_{name}_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:incentives_recognition_add")).status_code == 200

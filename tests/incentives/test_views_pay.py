@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def line():
-    """A senior supervising a first-level manager, both with a draft statement for 2026-H1."""
+    """A senior supervising a first-level manager, both with a draft statement for 2026-07."""
     PaySchemeFactory(grade=grade("first"))
     PaySchemeFactory(grade=grade("senior"), performance_cap=Decimal("6000"), behaviour_cap=Decimal("3000"))
     supervisor = AccountManagerFactory(grade="senior")
