@@ -328,8 +328,9 @@ def _earlier_lines(*, manager_id: int, slots: list[Slot], loaded: Loaded) -> lis
         origin, term = slot.origin, slot.term
         start = origin.pays_for.start
         if slot.owed:
-            # The days are paid from the first of the manager's appraisals to close over them or after them.
-            paying = next((a for a in own if a.cycle.period_end >= start), None)
+            # The days are paid from the first of the manager's appraisals to close over them or after them (of
+            # the cycles ended by the month's end, as for the month's own lines).
+            paying = next((a for a in own if start <= a.cycle.period_end <= loaded.period.end), None)
             if paying is None:
                 continue
             line, basis, previous = LINE_CATCH_UP, BASIS_CATCH_UP, None

@@ -119,10 +119,14 @@ def test_admin_scheme_base_salary_defaults_to_the_grade(admin_client) -> None:
             "behaviour_rate": "20",
             "behaviour_floor": "0",
             "behaviour_cap": "2000",
+            "performance_basis": "arrears",
+            "without_appraisal": "catch_up",
         },
     )
     assert response.status_code == 302
-    assert PayScheme.objects.get(year=2027).base_salary == Decimal("6500.00")
+    scheme = PayScheme.objects.get(year=2027)
+    assert scheme.base_salary == Decimal("6500.00")
+    assert (scheme.performance_basis, scheme.without_appraisal) == ("arrears", "catch_up")
 
 
 def test_admin_pages_load(admin_client, period) -> None:

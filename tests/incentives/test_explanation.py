@@ -162,7 +162,7 @@ def test_a_generated_statement_reads_back_as_it_was_computed_and_its_grades_are_
         from_grade=grade("first"),
         to_grade=grade("senior"),
         reason=GradeChange.Reason.APPRAISAL,
-        effective_date=dt.date(2026, 4, 1),
+        effective_date=dt.date(2026, 7, 16),
     )
     FinalAppraisalFactory(manager=manager, performance_score=Decimal("80.00"), behaviour_score=Decimal("75.00"))
     period = PayPeriodFactory()
@@ -171,7 +171,7 @@ def test_a_generated_statement_reads_back_as_it_was_computed_and_its_grades_are_
 
     pay = pay_explanation_from_json(statement.explanation)
     assert pay.to_json() == statement.explanation
-    assert pay.grades_used == ("first", "senior") and [held.days for held in pay.grades] == [90, 91]
+    assert pay.grades_used == ("first", "senior") and [held.days for held in pay.grades] == [15, 16]
     assert sum((term.amount for term in pay.terms), Decimal("0")) == pay.total == statement.total
     assert [term.amount for term in pay.terms] == [
         statement.base_salary,
