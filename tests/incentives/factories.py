@@ -8,9 +8,9 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from appraisals.models import Appraisal, AppraisalCycle
+from appraisals.models import Appeal, Appraisal, AppraisalCycle
 from core.roles import Role
-from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition, month_end
+from incentives.models import Departure, PayPeriod, PayScheme, PayStatement, Recognition, month_end
 from tests.appraisals.factories import TemplateFactory
 from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, grade
@@ -110,3 +110,22 @@ class RecognitionFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Commendation {n}")
     reason = "Excellent appraisal result in 2026 H1."
     awarded_by = factory.SubFactory(UserFactory, role=Role.HR)
+
+
+class AppealFactory(factory.django.DjangoModelFactory):
+    """A manager's appeal against a final appraisal, open until HR decides it."""
+
+    class Meta:
+        model = Appeal
+
+    appraisal = factory.SubFactory(FinalAppraisalFactory)
+    text = "The client sample missed my two largest clients."
+    state = Appeal.State.OPEN
+
+
+class DepartureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Departure
+
+    manager = factory.SubFactory(AccountManagerFactory, grade="first")
+    last_day = dt.date(2026, 7, 20)
