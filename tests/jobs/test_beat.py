@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The scheduled jobs: open regular cycles and close them at their deadline (cycles_due), remind raters, draw
-# spot-checks, recompute client tiers, snapshot the measured indicators, pay after close; and the plumbing: the
+# spot-checks, recompute client tiers, snapshot the measured indicators, run the monthly payroll; and the plumbing: the
 # heartbeat and sending the jobs saved while the broker was down.
 EXPECTED = {
     "Heartbeat": "core.heartbeat",
@@ -29,7 +29,7 @@ EXPECTED = {
     "Spot-check draw (weekly)": "appraisals.spot_check_draw",
     "Recompute client tiers": "clients.tiering_run",
     "Remind raters (daily)": "appraisals.ratings_remind",
-    "Generate pay statements after close (daily)": "incentives.pay_after_close",
+    "Run the monthly payroll (1st of the month)": "incentives.payroll_monthly",
 }
 
 
@@ -41,6 +41,8 @@ def test_every_scheduled_job_is_an_enabled_beat_row_after_migrate_and_names_a_re
     assert set(EXPECTED.values()) <= set(celery_app.tasks)  # a row naming no task would fail only at run time
     remind = rows["Remind raters (daily)"].crontab
     assert (remind.minute, remind.hour, remind.day_of_week, str(remind.timezone)) == ("0", "9", "*", "Asia/Shanghai")
+    payroll = rows["Run the monthly payroll (1st of the month)"].crontab
+    assert (payroll.minute, payroll.hour, payroll.day_of_month, payroll.day_of_week) == ("0", "4", "1", "*")
 
 
 def _entry(name: str):
@@ -122,7 +124,7 @@ def test_changing_the_reminders_time_in_the_admin_changes_when_beat_sends_them(a
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_disabling_a_job_in_the_admin_stops_beat_sending_it(admin_client) -> None:
-    task = PeriodicTask.objects.get(name="Generate pay statements after close (daily)")
+    task = PeriodicTask.objects.get(name="Run the monthly payroll (1st of the month)")
     response = admin_client.post(
         reverse("admin:django_celery_beat_periodictask_changelist"),
         {"action": "disable_tasks", "_selected_action": [task.pk]},
@@ -130,7 +132,7 @@ def test_disabling_a_job_in_the_admin_stops_beat_sending_it(admin_client) -> Non
     assert response.status_code == 302
     scheduler = DatabaseScheduler(app=celery_app, lazy=True)
     assert not scheduler.enabled_models_qs().filter(pk=task.pk).exists()  # beat loads enabled rows only
-    entry = _entry("Generate pay statements after close (daily)")
+    entry = _entry("Run the monthly payroll (1st of the month)")
     assert not _is_due_at(
-        entry, dt.datetime(2026, 11, 24, 4, 1, tzinfo=SHANGHAI), dt.datetime(2026, 11, 23, 4, 0, tzinfo=SHANGHAI)
+        entry, dt.datetime(2026, 12, 1, 4, 1, tzinfo=SHANGHAI), dt.datetime(2026, 11, 1, 4, 0, tzinfo=SHANGHAI)
     )
