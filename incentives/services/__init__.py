@@ -1,12 +1,7 @@
 """Business rules of pay and recognition (writes). Admin actions, pages, tasks and the demo all call these."""
 
-from incentives.services.payroll import (
-    COMPUTED_FIELDS,
-    GradeSpan,
-    employed_days,
-    grade_spans,
-    pay_statements_generate,
-)
+from incentives.services.payroll import COMPUTED_FIELDS, pay_statements_generate
+from incentives.services.payroll_lines import GradeSpan, employed_days, grade_spans
 from incentives.services.schemes import (
     departure_record,
     month_code,
