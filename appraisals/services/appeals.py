@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -228,6 +229,22 @@ def appeal_uphold(
         )
 
     now = timezone.now()
+    superseded = _version_keep(appraisal=appraisal, appeal=locked, changes=changes, by=by, now=now)
+    result = _rescore_save(appraisal=appraisal, superseded=superseded, changes=changes, by=by, reason=reason, now=now)
+
+    decided = _close(locked, state=Appeal.State.UPHELD, resolution=resolution, by=by)
+    remade = recommendations_remake(
+        appraisal=appraisal,
+        by=by,
+        reason=_("Withdrawn: the appeal was upheld and the appraisal re-scored (%(total)s).") % {"total": result.total},
+    )
+    return AppealDecision(appeal=decided, superseded=superseded, total=result.total, recommendations=remade)
+
+
+def _version_keep(
+    *, appraisal: Appraisal, appeal: Appeal, changes: list[dict], by: AbstractBaseUser, now: datetime
+) -> AppraisalVersion:
+    """Save the result as it stands before the re-score as the appraisal's next version."""
     number = appraisal.versions.count() + 1
     superseded = AppraisalVersion(
         appraisal=appraisal,
@@ -242,12 +259,24 @@ def appeal_uphold(
         scored_at=appraisal.finalised_at if number == 1 else appraisal.versions.order_by("-number")[0].superseded_at,
         superseded_at=now,
         superseded_by=by,
-        appeal=locked,
+        appeal=appeal,
         changes=changes,
     )
     superseded.full_clean(exclude=["appraisal", "appeal"])
     superseded.save()
+    return superseded
 
+
+def _rescore_save(
+    *,
+    appraisal: Appraisal,
+    superseded: AppraisalVersion,
+    changes: list[dict],
+    by: AbstractBaseUser,
+    reason: str,
+    now: datetime,
+) -> AppraisalResult:
+    """Re-score the appraisal, note why and what it was before, and write the new result with its history row."""
     result = appraisal_rescore(appraisal=appraisal)
     result.explanation.notes = (
         *result.explanation.notes,
@@ -270,14 +299,7 @@ def appeal_uphold(
     appraisal.band = result.band
     appraisal.explanation = result.explanation.to_json()
     bulk_update_with_history([appraisal], Appraisal, SCORE_FIELDS, default_user=by, default_change_reason=reason)
-
-    decided = _close(locked, state=Appeal.State.UPHELD, resolution=resolution, by=by)
-    remade = recommendations_remake(
-        appraisal=appraisal,
-        by=by,
-        reason=_("Withdrawn: the appeal was upheld and the appraisal re-scored (%(total)s).") % {"total": result.total},
-    )
-    return AppealDecision(appeal=decided, superseded=superseded, total=result.total, recommendations=remade)
+    return result
 
 
 def _changes_summary(changes: list[dict]) -> str:

@@ -20,7 +20,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from appraisals.models import RATING_STATES, AppraisalCycle, ClientSampleDraw, RaterType, Rating, SurveyInvitation
+from appraisals.models import (
+    RATING_STATES,
+    Appraisal,
+    AppraisalCycle,
+    ClientSampleDraw,
+    RaterType,
+    Rating,
+    SurveyInvitation,
+)
 from appraisals.models.draws import DRAW_ALGORITHM
 from appraisals.selectors import indicators_rated_by
 from appraisals.services.draws import draw_make
@@ -144,7 +152,20 @@ def client_sample_draw(
     if size == 0 or not indicators_rated_by(template=cycle.template, rater_type=RaterType.CLIENT).exists():
         return 0
     appraisals = list(cycle.appraisals.select_related("cycle").order_by("pk"))
-    manager_ids = [appraisal.manager_id for appraisal in appraisals]
+    assigned = _clients_with_email(manager_ids=[appraisal.manager_id for appraisal in appraisals])
+    sampled = _clients_sampled(cycle=cycle)
+    drawn_by = by if by is not None and by.is_authenticated else None
+    draws = _samples_draw(appraisals=appraisals, assigned=assigned, sampled=sampled, size=size, drawn_by=drawn_by)
+    if not draws:
+        return 0
+    invitation_ids = _survey_invitations_create(cycle=cycle, draws=draws)
+    # The links go out only once the ratings they answer exist for everyone (after the commit).
+    transaction.on_commit(lambda: survey_invitations_send(invitation_ids=invitation_ids))
+    return len(draws)
+
+
+def _clients_with_email(*, manager_ids: list[int]) -> dict[int, list[int]]:
+    """Per manager, the clients currently assigned that have a contact with an e-mail, by client id."""
     with_email = Contact.objects.filter(client=OuterRef("client_id")).exclude(email="")
     assigned: dict[int, list[int]] = defaultdict(list)
     for manager_id, client_id in (
@@ -154,15 +175,30 @@ def client_sample_draw(
         .values_list("manager_id", "client_id")
     ):
         assigned[manager_id].append(client_id)
+    return assigned
+
+
+def _clients_sampled(*, cycle: AppraisalCycle) -> dict[int, set[int]]:
+    """Per appraisal of the cycle, the clients already sampled for it."""
     sampled: dict[int, set[int]] = defaultdict(set)
     for appraisal_id, client_id in Rating.objects.filter(
         appraisal__cycle=cycle, rater_type=RaterType.CLIENT
     ).values_list("appraisal_id", "client_id"):
         sampled[appraisal_id].add(client_id)
+    return sampled
 
-    draws: list[tuple[int, int]] = []  # (appraisal id, client id)
+
+def _samples_draw(
+    *,
+    appraisals: list[Appraisal],
+    assigned: dict[int, list[int]],
+    sampled: dict[int, set[int]],
+    size: int,
+    drawn_by: AbstractBaseUser | None,
+) -> list[tuple[int, int]]:
+    """Top each appraisal's sample up to the size and record each draw; returns the (appraisal id, client id) drawn."""
+    draws: list[tuple[int, int]] = []
     records: list[ClientSampleDraw] = []
-    drawn_by = by if by is not None and by.is_authenticated else None
     for appraisal in appraisals:
         already = sampled[appraisal.pk]
         wanted = max(0, size - len(already))
@@ -187,9 +223,11 @@ def client_sample_draw(
         bulk_create_with_history(
             records, ClientSampleDraw, batch_size=500, default_user=drawn_by, default_change_reason="drawn"
         )
-    if not draws:
-        return 0
+    return draws
 
+
+def _survey_invitations_create(*, cycle: AppraisalCycle, draws: list[tuple[int, int]]) -> list[int]:
+    """A client rating and a single-use survey invitation for each draw; returns the invitation ids."""
     # The primary contact's address, else the first contact with one.
     emails: dict[int, str] = {}
     for client_id, email in (
@@ -212,9 +250,7 @@ def client_sample_draw(
         invitation.full_clean(exclude=["rating"])
         invitation.save()
         invitation_ids.append(invitation.pk)
-    # The links go out only once the ratings they answer exist for everyone (after the commit).
-    transaction.on_commit(lambda: survey_invitations_send(invitation_ids=invitation_ids))
-    return len(draws)
+    return invitation_ids
 
 
 def survey_invitations_send(*, invitation_ids: list[int]) -> int:
