@@ -270,9 +270,11 @@ def pay_statements_generate(*, period: PayPeriod) -> int:
     """
     period = PayPeriod.objects.select_for_update().get(pk=period.pk)
     if period.state != PayPeriod.State.DRAFT:
+        # Code and parameters, not a formatted text: a job's refusal is shown later in the reader's language.
         raise ValidationError(
-            _("Pay period %(period)s is %(state)s; statements are generated only while it is a draft.")
-            % {"period": period, "state": period.get_state_display()}
+            _("Pay period %(period)s is %(state)s; statements are generated only while it is a draft."),
+            code="pay_period_not_draft",
+            params={"period": str(period), "state": period.get_state_display()},
         )
     cycle = _covering_cycle(period)
     if period.cycle_id != cycle.pk:

@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from config import celery_app
+from core.jobs import jobs_dispatch
 from core.models import JobRun
 from core.roles import Role
 from incentives.models import PayStatement
@@ -45,7 +46,9 @@ def test_pay_generation_links_to_its_progress_which_links_to_the_statements_when
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the worker runs it in-process
     with django_capture_on_commit_callbacks(execute=True):
-        link = _generate(client, period)
+        again = _generate(client, period)
+    assert again == link  # asked again while the first waits: the same job, not a second one
+    jobs_dispatch()  # beat sends what is waiting
     page = client.get(link).content.decode()
     assert PayStatement.objects.filter(period=period).count() == 1
     assert "Done." in page and 'http-equiv="refresh"' not in page
