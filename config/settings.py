@@ -151,7 +151,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, base_dir=BASE_DIR)
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     # Redis redelivers a message left unacknowledged (its worker died) after this many seconds: longer than the
-    # longest task and the longest retry countdown (core.jobs: 5 min), so a live task is never delivered twice.
+    # longest retry countdown (core.jobs: 1 min). A job whose worker died is resumed much sooner by beat
+    # (core.jobs.jobs_dispatch), and a redelivery while the job still runs does nothing (its lock is held).
     # Fault tests set a few seconds for their own workers, and sweep for lost messages every second.
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
     if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 60:

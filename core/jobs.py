@@ -57,17 +57,18 @@ RETRYABLE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 # Options of every task: acknowledged after the work (a worker lost halfway → redelivered), retried with backoff
-# (2, 4, 8 … s with jitter, at most 5 minutes apart: below the broker's visibility timeout, so a retry waiting for its
-# countdown is never redelivered twice). Ten retries span about a quarter of an hour; an occurrence still not done
-# after that is sent again by jobs_dispatch, so a long outage delays a job and never drops it.
+# (2, 4, 8 … s with jitter, at most a minute apart, so that a job held up by an outage runs within a minute of the
+# database's return; below the broker's visibility timeout, so a retry waiting for its countdown is never redelivered
+# twice). Twenty retries span about a quarter of an hour; an occurrence still not done after that is sent again by
+# jobs_dispatch, so a long outage delays a job and never drops it.
 TASK_OPTIONS: dict[str, Any] = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": RETRYABLE_ERRORS,
     "retry_backoff": 2,
-    "retry_backoff_max": 300,
+    "retry_backoff_max": 60,
     "retry_jitter": True,
-    "max_retries": 10,
+    "max_retries": 20,
 }
 
 Status = JobOccurrence.Status

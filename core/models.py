@@ -80,19 +80,23 @@ class JobOccurrence(models.Model):
         return self.status in self.FINAL
 
     def refusal_text(self) -> str:
-        """The refusal in the active language: the service's message id translated, then its parameters (each
-        translated too when it is itself a message id, such as a state's label)."""
+        """The refusal in the active language: each of the service's message ids translated, then its parameters
+        (each translated too when it is itself a message id, such as a state's label)."""
         if not self.refusal:
             return ""
-        message = gettext(self.refusal.get("message", ""))
-        params = self.refusal.get("params") or {}
-        if not params:
-            return message
-        translated = {name: gettext(value) if isinstance(value, str) else value for name, value in params.items()}
-        try:
-            return message % translated
-        except (KeyError, TypeError, ValueError):
-            return message
+        return " ".join(_refusal_message(item) for item in self.refusal.get("messages", []))
+
+
+def _refusal_message(item: dict) -> str:
+    message = gettext(item.get("message", ""))
+    params = item.get("params") or {}
+    if not params:
+        return message
+    translated = {name: gettext(value) if isinstance(value, str) and value else value for name, value in params.items()}
+    try:
+        return message % translated
+    except (KeyError, TypeError, ValueError):
+        return message
 
 
 class JobRun(models.Model):
