@@ -121,6 +121,12 @@ class JobScheduler(DatabaseScheduler):
         self._next_dispatch = 0.0
         self._next_purge = 0.0
 
+    @property
+    def producer(self) -> None:
+        """No producer of beat's own: runs are sent by core.jobs, which fails fast when the broker is down and keeps the
+        run to send later (beat's producer would block every schedule until the broker is back)."""
+        return None
+
     def tick(self, *args, **kwargs) -> float:
         delay = super().tick(*args, **kwargs)
         if time.monotonic() >= self._next_dispatch:

@@ -14,6 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 
 
+def new_task_id() -> str:
+    """The id of the messages of a new occurrence (every delivery of it carries this id)."""
+    return str(uuid.uuid4())
+
+
 class JobOccurrence(models.Model):
     """One thing to do, recorded before it is sent: a scheduled run ("the draw of Monday 09:30") or a request
     ("generate the statements of 2026-H1"). Its key says what it is for; its body runs once, whatever the broker
@@ -38,7 +43,7 @@ class JobOccurrence(models.Model):
     args = models.JSONField(_("arguments"), default=list, blank=True)
     kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
     queue = models.CharField(_("queue"), max_length=200, blank=True)
-    task_id = models.CharField(_("task id"), max_length=255, unique=True, default=uuid.uuid4)
+    task_id = models.CharField(_("task id"), max_length=255, unique=True, default=new_task_id)
     schedule_name = models.CharField(_("schedule"), max_length=200, blank=True, db_index=True)
     scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     expires_at = models.DateTimeField(

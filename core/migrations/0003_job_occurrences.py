@@ -2,7 +2,8 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import uuid
+
+import core.models
 from django.db import migrations, models
 
 
@@ -29,7 +30,7 @@ class Migration(migrations.Migration):
                 ("args", models.JSONField(blank=True, default=list, verbose_name="arguments")),
                 ("kwargs", models.JSONField(blank=True, default=dict, verbose_name="keyword arguments")),
                 ("queue", models.CharField(blank=True, max_length=200, verbose_name="queue")),
-                ("task_id", models.CharField(default=uuid.uuid4, max_length=255, unique=True, verbose_name="task id")),
+                ("task_id", models.CharField(default=core.models.new_task_id, max_length=255, unique=True, verbose_name="task id")),
                 ("schedule_name", models.CharField(blank=True, db_index=True, max_length=200, verbose_name="schedule")),
                 ("scheduled_for", models.DateTimeField(blank=True, null=True, verbose_name="scheduled for")),
                 (
