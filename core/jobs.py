@@ -500,9 +500,12 @@ def _occurrence_for(name: str, task_id: str) -> JobOccurrence:
     occurrence = JobOccurrence.objects.filter(task_id=task_id).first()
     if occurrence is not None:
         return occurrence
-    occurrence, _created = _occurrence_get_or_create(
-        {"key": f"{name}:message:{task_id}"[:255], "task": name, "task_id": task_id, "status": Status.QUEUED}
-    )
+    try:
+        occurrence, _created = _occurrence_get_or_create(
+            {"key": f"{name}:message:{task_id}"[:255], "task": name, "task_id": task_id, "status": Status.QUEUED}
+        )
+    except RuntimeError:  # a simultaneous delivery created it and has finished it already
+        occurrence = JobOccurrence.objects.get(task_id=task_id)
     return occurrence
 
 
