@@ -136,6 +136,7 @@ REFERENCE_DATA_MIGRATIONS = (
     ("appraisals", "0003_default_template_and_cycle_schedule", "seed"),
     ("clients", "0007_clients19_default_rules_and_kpi_schedule", "seed"),
     ("incentives", "0004_pay_monthly_payroll_schedule", "monthly"),
+    ("core", "0004_catch_up_rules", "catch_up_rules"),
 )
 
 
