@@ -1,6 +1,8 @@
 """The beat row "Run the monthly payroll" (the 1st of each month, for the month before) replaces "Generate pay
 statements after close": pay no longer waits for a cycle to close."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import migrations
 
@@ -28,9 +30,13 @@ def monthly(apps, schema_editor):
     old = PeriodicTask.objects.filter(name=OLD).first()
     enabled = old.enabled if old is not None else True  # HR's choice to run payroll or not is kept
     PeriodicTask.objects.filter(name=OLD).delete()
-    PeriodicTask.objects.get_or_create(
+    row, _ = PeriodicTask.objects.get_or_create(
         name=NEW,
         defaults={"task": TASK, "crontab": first_of_month, "enabled": enabled, "description": DESCRIPTION},
+    )
+    # A month's payroll missed by a week still runs (and the run itself pays any earlier month missed).
+    apps.get_model("core", "ScheduleCatchUp").objects.get_or_create(
+        periodic_task=row, defaults={"within": timedelta(days=7)}
     )
 
 
@@ -42,7 +48,7 @@ def after_close(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("incentives", "0003_pay_monthly_payroll"),
-        ("core", "0002_job_schedules"),
+        ("core", "0004_catch_up_rules"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -50,13 +50,15 @@ def _lock_draft_period(period: PayPeriod) -> PayPeriod:
                 "Pay period %(period)s is already %(state)s, so its statements are locked and are not generated "
                 "again. A change to someone's pay for %(period)s is paid on a later month's statement: generate "
                 "that month, or correct a statement with an adjusting statement."
-            )
-            % {"period": period, "state": period.get_state_display()}
+            ),
+            code="pay_period_not_draft",
+            params={"period": str(period), "state": period.get_state_display()},
         )
     if not period.is_month:
         raise ValidationError(
-            _("Pay period %(period)s is not one calendar month; statements are generated for months only.")
-            % {"period": period}
+            _("Pay period %(period)s is not one calendar month; statements are generated for months only."),
+            code="pay_period_not_month",
+            params={"period": str(period)},
         )
     return period
 
@@ -156,14 +158,16 @@ def _all_figures(
             _(
                 "%(managers)s left (status 'left') with no last day recorded; record it under Pay › Departures so "
                 "that %(period)s is paid up to that day, then generate again."
-            )
-            % {"managers": ", ".join(sorted(undated)), "period": period}
+            ),
+            code="leaver_without_last_day",
+            params={"managers": ", ".join(sorted(undated)), "period": str(period)},
         )
     if missing:
         names = ", ".join(sorted(str(g) for g in Grade.objects.filter(pk__in=missing)))
         raise ValidationError(
-            _("There is no %(year)s pay scheme for: %(grades)s. Create it before generating statements.")
-            % {"year": period.start.year, "grades": names}
+            _("There is no %(year)s pay scheme for: %(grades)s. Create it before generating statements."),
+            code="pay_scheme_missing",
+            params={"year": period.start.year, "grades": names},
         )
     for manager in managers:
         figures = statement_figures(

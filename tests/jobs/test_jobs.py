@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from appraisals.tasks import cycle_close_task, ratings_remind_task
 from config.celery import app as celery_app
-from core.jobs import INTERRUPTED, PENDING, job_run, jobs_pending_dispatch
-from core.models import JobRun
+from core.jobs import INTERRUPTED, PENDING, job_run, jobs_dispatch
+from core.models import JobOccurrence, JobRun
 from incentives.models import PayPeriod, PayStatement
 from incentives.tasks import payroll_monthly_task
 from tests.incentives.factories import ClosedCycleFactory, FinalAppraisalFactory, PayPeriodFactory, PaySchemeFactory
@@ -180,24 +180,23 @@ def test_with_the_broker_down_generating_statements_saves_the_job_says_it_will_r
     assert response.status_code == 200
     assert "will run later" in response.content.decode()
     assert elapsed < 10  # fails fast: connection timeout 2 s, two quick publish retries
-    pending = JobRun.objects.get(status=PENDING)
-    assert (pending.name, pending.result) == (
-        "incentives.pay_statements_generate",
-        f'{{"args": [{period.pk}], "kwargs": {{}}}}',
-    )
+    pending = JobOccurrence.objects.get(status=PENDING)  # recorded, with why it could not be sent
+    assert (pending.task, pending.args, pending.kwargs) == ("incentives.pay_statements_generate", [period.pk], {})
+    assert pending.send_error.startswith("broker unreachable")
     assert not PayStatement.objects.exists()
 
     # Still down: the dispatcher keeps the job.
-    with pytest.raises(Exception):  # noqa: B017 - kombu's or redis's connection error, whichever comes first
-        jobs_pending_dispatch()
-    assert JobRun.objects.filter(status=PENDING).count() == 1
+    assert jobs_dispatch().unreachable
+    assert JobOccurrence.objects.filter(status=PENDING).count() == 1
 
     # The broker is back (here: tasks run in-process); the pending job is sent, under its own task id, and runs.
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    assert jobs_pending_dispatch() == 1
-    assert not JobRun.objects.filter(status=PENDING).exists()
+    assert jobs_dispatch().sent == 1
+    assert not JobOccurrence.objects.filter(status=PENDING).exists()
     assert PayStatement.objects.filter(period=period).count() == 1
     assert JobRun.objects.get(name="incentives.pay_statements_generate", task_id=pending.task_id).status == "succeeded"
+    pending.refresh_from_db()
+    assert (pending.status, pending.attempts) == (JobOccurrence.Status.SUCCEEDED, 1)
 
 
 @pytest.mark.django_db
