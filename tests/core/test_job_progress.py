@@ -93,10 +93,10 @@ def test_a_refusal_inside_the_job_is_said_on_its_page_in_the_readers_language(
     occurrence = JobOccurrence.objects.get()
     assert (occurrence.status, occurrence.refusal["code"]) == (JobOccurrence.Status.REFUSED, "pay_period_not_draft")
     english = client.get(link).content.decode()
-    assert "The job was refused: Pay period 2026-H1 is approved; statements are generated only while" in english
+    assert f"The job was refused: Pay period {period.code} is already approved, so its statements are locked" in english
     assert 'http-equiv="refresh"' not in english
     chinese = client.get(link, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "工资期间 2026-H1 当前状态为“已批准”；只有在草稿状态下才能生成工资单。" in chinese
+    assert f"工资期间 {period.code} 当前状态为“已批准”，其工资单已锁定，不会再次生成。" in chinese
 
 
 @pytest.mark.parametrize(
