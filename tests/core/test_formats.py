@@ -87,8 +87,8 @@ def _chinese_named_manager(**kwargs: object):
 @pytest.mark.parametrize(
     "language, texts",
     [
-        ("en", ["CNY 9,000.00", "CNY 13,325.00", "2026-01-01 – 2026-06-30", "董子涵"]),
-        ("zh-hans", ["¥9,000.00", "¥13,325.00", "2026-01-01 – 2026-06-30", "董子涵"]),
+        ("en", ["CNY 9,000.00", "CNY 13,325.00", "2026-07-01 – 2026-07-31", "董子涵"]),
+        ("zh-hans", ["¥9,000.00", "¥13,325.00", "2026-07-01 – 2026-07-31", "董子涵"]),
     ],
 )
 def test_the_pay_statement_writes_money_dates_and_name_in_the_readers_language(client, language, texts) -> None:
