@@ -263,3 +263,26 @@ def client_actions_for_user(user: User, *, current_manager: AccountManager | Non
         write_report=may_write_report_for(user, current_manager),
         manager=current_manager,
     )
+
+
+# --- what is read on a client's page, for the API: it follows the client ------------------------------------------
+
+
+def _of_visible_clients(queryset: QuerySet, user: User, action: Action) -> QuerySet:
+    managers = _current_manager_ids(user, Kind.CLIENT, action)
+    return queryset if managers is None else queryset.filter(client__current_manager_id__in=managers)
+
+
+def contacts_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Contact]:
+    """The contacts of the clients in the user's scope."""
+    return _of_visible_clients(Contact.objects.all(), user, action)
+
+
+def assignments_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Assignment]:
+    """The assignment history of the clients in the user's scope (a reassigned client takes its history along)."""
+    return _of_visible_clients(Assignment.objects.all(), user, action)
+
+
+def business_records_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[BusinessRecord]:
+    """The monthly business of the clients in the user's scope."""
+    return _of_visible_clients(BusinessRecord.objects.all(), user, action)
