@@ -12,12 +12,20 @@ from clients.models import Assignment, BusinessRecord, Client, Contact, Interact
 from incentives.models import PayStatement
 from managers.models import Target
 
+MAX_ID = 2**63 - 1
+
 
 class IdFilter(django_filters.Filter):
     """An object id: a plain integer, never checked against the table (an id the user may not see filters to
     nothing, as one that does not exist)."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        # Within the database's id range: a larger number is refused (400), never sent to the database.
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class ClientFilter(django_filters.FilterSet):

@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -17,7 +16,7 @@ from incentives.models import PayStatement
 from managers.models import Target
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"})
 class FigureField(serializers.Field):
     """A figure of a frozen explanation, as a decimal string; null when the explanation has none."""
 
@@ -97,7 +96,7 @@ class InteractionSerializer(serializers.ModelSerializer):
 class InteractionCreateSerializer(serializers.Serializer):
     """An interaction record for a client the user may log work for; the manager is the client's current one."""
 
-    client = serializers.IntegerField(min_value=1)
+    client = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     kind = serializers.ChoiceField(choices=Interaction.Kind.choices)
     date = serializers.DateField()
     summary = serializers.CharField(max_length=10000)

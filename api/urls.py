@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
@@ -28,4 +28,5 @@ urlpatterns = [
     path("docs/", views.docs, name="docs"),
     path("me/", views.MeView.as_view(), name="me"),
     path("", include(router.urls)),
+    re_path(r"^(?P<path>.*)$", views.not_found),
 ]

@@ -3,11 +3,12 @@ as on the pages (an object the user may not see is a 404); each write calls its 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -21,7 +22,7 @@ from rest_framework.views import APIView
 
 from api import filtersets as f
 from api import serializers as s
-from api.errors import django_errors
+from api.errors import django_errors, error_body
 from api.models import ApiToken
 from appraisals.models import AppraisalCycle, SpotCheckDraw
 from appraisals.selectors import (
@@ -52,14 +53,27 @@ from managers.selectors import acting_manager, targets_visible_to
 MAX_ID = 2**63 - 1
 
 
+def valid_id(value: str) -> bool:
+    """An id the database can hold: other values are answered 404 without a query."""
+    return bool(re.fullmatch(r"[0-9]{1,19}", value)) and 0 < int(value) <= MAX_ID
+
+
 class ReadOnly(viewsets.ReadOnlyModelViewSet):
     """A list and its objects; list reads the selector with Action.LIST, an object with Action.VIEW."""
+
+    # Any id reaches the view, so that a malformed one is a 404 in the API's error body, not the site's HTML page.
+    lookup_value_regex = "[^/]+"
 
     def visible(self, action: Action) -> QuerySet:
         raise NotImplementedError
 
     def get_queryset(self) -> QuerySet:
         return self.visible(Action.LIST if self.action == "list" else Action.VIEW)
+
+    def get_object(self) -> Any:
+        if not valid_id(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")):
+            raise NotFound()
+        return super().get_object()
 
 
 # --- clients ---------------------------------------------------------------------------------------------------------
@@ -115,7 +129,7 @@ class InteractionViewSet(mixins.CreateModelMixin, ReadOnly):
         form = s.InteractionCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        client = client_detail_for_user(request.user, min(data["client"], MAX_ID))
+        client = client_detail_for_user(request.user, data["client"])
         if client is None:
             raise NotFound(_("No such client."))
         assignment = current_assignment_of(client)
@@ -315,6 +329,11 @@ class MeView(APIView):
             "service_account": bool(token and token.service_account),
         }
         return Response(s.MeSerializer(body).data)
+
+
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any other address under /api/: a 404 in the API's error body."""
+    return JsonResponse(error_body(status=404, code="not_found", detail=_("No such API endpoint.")), status=404)
 
 
 # --- documentation ---------------------------------------------------------------------------------------------------
