@@ -379,3 +379,36 @@ class MeSerializer(serializers.Serializer):
     manager = serializers.IntegerField(allow_null=True)
     token_scope = serializers.CharField(allow_null=True)
     service_account = serializers.BooleanField()
+
+
+# --- feeds -----------------------------------------------------------------------------------------------------------
+
+
+class BusinessRecordRowSerializer(serializers.Serializer):
+    client_code = serializers.CharField(help_text=_("The client's registration code."))
+    month = serializers.CharField(help_text=_("YYYY-MM"))
+    volume = serializers.CharField(help_text=_("The month's business volume, a decimal number."))
+    products_used = serializers.IntegerField()
+
+
+class BusinessRecordFeedSerializer(serializers.Serializer):
+    """A JSON feed (a CSV body with the same columns takes up to 100,000 rows in bounded memory)."""
+
+    rows = serializers.ListField(child=serializers.DictField(), max_length=100000)
+
+
+class RefusedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    client_code = serializers.CharField(allow_blank=True)
+    month = serializers.CharField(allow_blank=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class FeedResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    refused_count = serializers.IntegerField()
+    refused = RefusedRowSerializer(many=True, help_text=_("The first 1,000 refused rows, each with why."))
+    applied = serializers.BooleanField()

@@ -3,7 +3,10 @@ as on the pages (an object the user may not see is a 404); each write calls its 
 
 from __future__ import annotations
 
+import codecs
+import csv
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,11 +14,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +40,7 @@ from appraisals.selectors import (
 from appraisals.services.ratings import comment_field, indicators_rated_by, rating_submit, value_field
 from appraisals.services.results import appraisal_explanation
 from appraisals.services.spotchecks import spot_check_draw, spot_check_verify
+from clients.feeds import COLUMNS, business_records_feed
 from clients.selectors import (
     assignments_visible_to,
     business_records_visible_to,
@@ -51,6 +58,16 @@ from incentives.selectors import pay_statements_for_payroll
 from managers.selectors import acting_manager, targets_visible_to
 
 MAX_ID = 2**63 - 1
+FEED_PERMISSIONS = ("clients.add_businessrecord", "clients.change_businessrecord")
+
+
+class CsvParser(BaseParser):
+    """Declares text/csv for the feed; the view reads the stream itself, row by row, instead of parsing it whole."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return {}
 
 
 def valid_id(value: str) -> bool:
@@ -156,6 +173,45 @@ class BusinessRecordViewSet(ReadOnly):
     def visible(self, action: Action) -> QuerySet:
         return business_records_visible_to(self.request.user, action)
 
+    @extend_schema(
+        request={"text/csv": {"type": "string"}, "application/json": s.BusinessRecordFeedSerializer},
+        parameters=[
+            OpenApiParameter(
+                "all_or_nothing",
+                bool,
+                description="true (the default): one refused row and nothing is written; false: the valid rows are.",
+            )
+        ],
+        responses={200: s.FeedResultSerializer},
+    )
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser, CsvParser], filter_backends=[])
+    def bulk(self, request: Request) -> Response:
+        """The nightly feed: upsert business records by (client registration code, month), idempotently. A CSV body
+        (columns client_code, month, volume, products_used) is read as it streams; every refused row is reported."""
+        if not request.user.has_perms(FEED_PERMISSIONS):
+            raise PermissionDenied(_("Feeding business records needs the permission to add and change them."))
+        flag = request.query_params.get("all_or_nothing", "true").strip().lower()
+        if flag not in ("true", "false", "1", "0"):
+            raise DRFValidationError({"all_or_nothing": [_("Give true or false.")]})
+        all_or_nothing = flag in ("true", "1")
+        if request.content_type.split(";")[0].strip() == "text/csv":
+            result = business_records_feed(rows=csv_rows(request._request), all_or_nothing=all_or_nothing, first_line=2)
+        else:
+            form = s.BusinessRecordFeedSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            result = business_records_feed(rows=form.validated_data["rows"], all_or_nothing=all_or_nothing)
+        if not result.applied:
+            errors = {
+                f"rows.{row.line}.{name}": messages for row in result.refused for name, messages in row.errors.items()
+            }
+            detail = ngettext(
+                "%(count)d row was refused; nothing was written.",
+                "%(count)d rows were refused; nothing was written.",
+                result.refused_count,
+            ) % {"count": result.refused_count}
+            return Response(error_body(status=400, code="feed_refused", detail=detail, errors=errors), status=400)
+        return Response(s.FeedResultSerializer(result).data)
+
 
 # --- managers --------------------------------------------------------------------------------------------------------
 
@@ -232,6 +288,20 @@ class RatingViewSet(ReadOnly):
         except DjangoValidationError as error:
             raise DjangoValidationError(_rating_errors(django_errors(error))) from error
         return Response(s.RatingDetailSerializer(self.get_object()).data)
+
+
+def csv_rows(stream: Iterable[bytes]) -> Iterator[dict[str, str]]:
+    """The rows of a UTF-8 CSV body as they arrive; a malformed body is a 400."""
+    reader = csv.DictReader(codecs.iterdecode(stream, "utf-8-sig"))
+    try:
+        missing = set(COLUMNS) - set(reader.fieldnames or ())
+        if missing:
+            raise DRFValidationError(
+                {"csv": [_("The CSV lacks the columns: %(columns)s.") % {"columns": ", ".join(sorted(missing))}]}
+            )
+        yield from reader
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise DRFValidationError({"csv": [_("The CSV cannot be read: %(error)s") % {"error": error}]}) from error
 
 
 def _rating_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
