@@ -90,6 +90,10 @@ def test_a_read_only_token_reads_but_does_not_write() -> None:
     )
     assert response.status_code == 403
     assert response.json()["detail"] == "This API token is read-only."
+    chinese = http.delete(
+        reverse("api:client-detail", args=[client.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans", **auth_header(token)
+    )
+    assert chinese.json()["detail"] == "此 API 令牌为只读。"
 
 
 def test_a_token_needs_no_csrf_token_to_write() -> None:
