@@ -294,3 +294,26 @@ def business_credit_policy_on(day: dt.date) -> BusinessCreditPolicy:
     """The business credit rule for a period ending on the day (latest plan year not after the day's year); without
     one, the default (split by days served), unsaved."""
     return BusinessCreditPolicy.objects.filter(year__lte=day.year).order_by("-year").first() or BusinessCreditPolicy()
+
+
+# --- what is read on a client's page, for the API: it follows the client ------------------------------------------
+
+
+def _of_visible_clients(queryset: QuerySet, user: User, action: Action) -> QuerySet:
+    managers = _current_manager_ids(user, Kind.CLIENT, action)
+    return queryset if managers is None else queryset.filter(client__current_manager_id__in=managers)
+
+
+def contacts_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Contact]:
+    """The contacts of the clients in the user's scope."""
+    return _of_visible_clients(Contact.objects.all(), user, action)
+
+
+def assignments_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Assignment]:
+    """The assignment history of the clients in the user's scope (a reassigned client takes its history along)."""
+    return _of_visible_clients(Assignment.objects.all(), user, action)
+
+
+def business_records_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[BusinessRecord]:
+    """The monthly business of the clients in the user's scope."""
+    return _of_visible_clients(BusinessRecord.objects.all(), user, action)

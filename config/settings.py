@@ -43,12 +43,15 @@ INSTALLED_APPS = [
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
     "core",
     "managers",
     "clients",
     "appraisals",
     "incentives",
     "home",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +138,50 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "media/"
+
+# The API throttles count requests per token in the cache: a shared cache (CACHE_URL=redis://...) makes the count
+# hold across server processes; the default counts per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_THROTTLE_RATE", default="1200/hour"),
+        "feed": env.str("API_FEED_THROTTLE_RATE", default="120/hour"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Account-manager system API",
+    "DESCRIPTION": "Clients, interactions, business records, targets, appraisals, ratings, pay statements and "
+    "spot-checks, seen through the same permissions as the pages. Authenticate with the browser session or an "
+    "API token HR issues in the admin: `Authorization: Token <key>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" or a "state": each choice set gets a name of its own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "InteractionKindEnum": "clients.models.Interaction.Kind",
+        "CycleKindEnum": "appraisals.models.AppraisalCycle.Kind",
+        "CycleStateEnum": "appraisals.models.AppraisalCycle.State",
+        "PayStatementKindEnum": "incentives.models.PayStatement.Kind",
+        "PayStatementStateEnum": "incentives.models.PayStatement.State",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.error_responses"],
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

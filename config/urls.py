@@ -37,5 +37,6 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("appraisals/", include("appraisals.urls")),
     path("pay/", include("incentives.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

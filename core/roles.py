@@ -36,7 +36,16 @@ ROLE_LABELS = {
 
 # Model permissions each group holds (the admin is HR's tool; the others work through the browser pages,
 # where object rules decide). HR holds every permission of these apps.
-HR_APPS = ("managers", "clients", "appraisals", "incentives", "core", "django_celery_beat", "django_celery_results")
+HR_APPS = (
+    "managers",
+    "clients",
+    "appraisals",
+    "incentives",
+    "core",
+    "api",
+    "django_celery_beat",
+    "django_celery_results",
+)
 
 
 def roles_sync(**_kwargs: object) -> None:

@@ -40,6 +40,16 @@ def pay_statements_visible_to(user: User, action: Action = Action.VIEW) -> Query
     return PayStatement.objects.none()
 
 
+def pay_statements_for_payroll(user: User) -> QuerySet[PayStatement]:
+    """What a payroll system reads: HR every statement; a user granted the payroll permission every approved or
+    exported one (a draft is not pay yet); anyone else their own."""
+    if scope_of(user, Kind.PAY_STATEMENT, Action.LIST) == Scope.ALL:
+        return PayStatement.objects.all()
+    if sees_all_pay(user):
+        return PayStatement.objects.exclude(state=PayStatement.State.DRAFT)
+    return pay_statements_visible_to(user, Action.LIST)
+
+
 def can_view_pay_statement(user: User, statement: PayStatement | None) -> bool:
     if statement is None or not user.is_authenticated:
         return False

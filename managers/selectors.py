@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.permissions import GRADES_SHARE_ONE_ROW, MATRIX, Action, Actor, Kind, Scope, actor_for, scope_for_role
 from core.roles import Role, role_of
-from managers.models import AccountManager, Assistant, Grade, GradeChange
+from managers.models import AccountManager, Assistant, Grade, GradeChange, Target
 from managers.qualification import qualification_check
 
 User = AbstractBaseUser | AnonymousUser
@@ -188,3 +188,12 @@ def works_for(user: User, manager: AccountManager) -> bool:
     return (
         role_of(user) == Role.ASSISTANT and Assistant.objects.filter(user=user, manager=manager, active=True).exists()
     )
+
+
+def targets_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Target]:
+    """A manager's targets are the yardstick of their appraisal: whoever the matrix lets see a manager's appraisals
+    sees their targets (HR all, a head their department, a manager their line)."""
+    managers = managers_in_scope(user, scope_of(user, Kind.APPRAISAL, action))
+    if managers is None:
+        return Target.objects.all()
+    return Target.objects.filter(manager__in=managers.values("pk"))

@@ -21,8 +21,9 @@ from tests.security.company import Company, company_build
 
 pytestmark = pytest.mark.django_db
 
-# Not pages of ours: the admin is walked by its own tests below, the static files are not views.
-SKIPPED_PREFIXES = ("admin/", "static/", "media/", "__debug__/")
+# Not pages of ours: the admin is walked by its own tests below, the static files are not views, and the API is
+# walked with the same company and attackers by tests/api/test_permissions.py.
+SKIPPED_PREFIXES = ("admin/", "static/", "media/", "__debug__/", "api/")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,176 @@
+"""Nightly feeds from the core systems: each client's business of a month, upserted by (registration code, month).
+
+One service for every way a feed arrives (the API's bulk endpoint, ``manage.py import_business_records``). It reads
+the rows as they come, in batches, so 100,000 rows take the memory of one batch plus the set of (client, month)
+keys seen (to refuse a row that repeats another of the same feed). Every row is checked by the model's own field
+rules; a refused row is reported with its line and why. Loading the same feed twice changes nothing the second time.
+With ``all_or_nothing`` a single refused row rolls the whole feed back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from itertools import islice
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from clients.models import BusinessRecord, Client
+
+COLUMNS = ("client_code", "month", "volume", "products_used")
+BATCH_SIZE = 2000
+# A feed of bad rows says why for the first ones; the count covers them all.
+MAX_REPORTED_REFUSALS = 1000
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    line: int  # the row's number in the feed (a CSV's header is line 1, its first row line 2)
+    client_code: str
+    month: str
+    errors: dict[str, list[str]]
+
+
+@dataclass
+class FeedResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused_count: int = 0
+    refused: list[RefusedRow] = field(default_factory=list)
+    applied: bool = False  # False when all_or_nothing met a refused row: nothing was written
+
+    def refuse(self, row: RefusedRow) -> None:
+        self.refused_count += 1
+        if len(self.refused) < MAX_REPORTED_REFUSALS:
+            self.refused.append(row)
+
+
+class _RolledBack(Exception):
+    """Raised inside the feed's transaction to undo it when all_or_nothing met a refused row."""
+
+
+def _month(value: str) -> dt.date:
+    """YYYY-MM or any day of the month (YYYY-MM-DD); stored as its first day, as business_record_upsert does."""
+    text = value.strip()
+    try:
+        day = dt.date.fromisoformat(f"{text}-01" if len(text) == 7 else text)
+    except ValueError:
+        raise ValidationError(_("Give the month as YYYY-MM.")) from None
+    return day.replace(day=1)
+
+
+def _parse(raw: Mapping[str, object]) -> tuple[str, dt.date | None, BusinessRecord | None, dict[str, list[str]]]:
+    """The row's client code, month and an unsaved record checked by the model's field rules, or its errors."""
+    errors: dict[str, list[str]] = {}
+    code = str(raw.get("client_code") or "").strip()
+    if not code:
+        errors["client_code"] = [_("Give the client's registration code.")]
+    elif "\x00" in code or len(code) > Client._meta.get_field("registration_code").max_length:
+        errors["client_code"] = [_("This is not a registration code.")]
+        code = ""
+    month = None
+    try:
+        month = _month(str(raw.get("month") or ""))
+    except ValidationError as error:
+        errors["month"] = error.messages
+    volume = raw.get("volume")
+    try:
+        volume = Decimal(str(volume).strip()) if volume not in (None, "") else None
+        if volume is not None and not volume.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        errors["volume"] = [_("The volume must be a number.")]
+        volume = None
+    products = raw.get("products_used")
+    try:
+        products = int(str(products).strip()) if products not in (None, "") else None
+    except ValueError:
+        errors["products_used"] = [_("The number of products used must be a whole number.")]
+        products = None
+    record = BusinessRecord(month=month, volume=volume, products_used=products)
+    try:
+        record.full_clean(exclude=["client", *errors], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    return code, month, (None if errors else record), errors
+
+
+def _batches(rows: Iterable[Mapping[str, object]], first_line: int) -> Iterator[list[tuple[int, Mapping[str, object]]]]:
+    numbered = enumerate(rows, start=first_line)
+    while batch := list(islice(numbered, BATCH_SIZE)):
+        yield batch
+
+
+def _apply(batch: list[BusinessRecord], result: FeedResult) -> None:
+    """Write a batch: new (client, month) rows created, changed ones updated, equal ones left alone."""
+    existing = {
+        (record.client_id, record.month): record
+        for record in BusinessRecord.objects.filter(
+            client_id__in={r.client_id for r in batch}, month__in={r.month for r in batch}
+        )
+    }
+    changed = []
+    for record in batch:
+        current = existing.get((record.client_id, record.month))
+        if current is None:
+            continue
+        if current.volume == record.volume and current.products_used == record.products_used:
+            result.unchanged += 1
+        else:
+            current.volume, current.products_used = record.volume, record.products_used
+            changed.append(current)
+    new = [r for r in batch if (r.client_id, r.month) not in existing]
+    # A row another feed created meanwhile is updated rather than refused by the unique constraint.
+    BusinessRecord.objects.bulk_create(
+        new, update_conflicts=True, unique_fields=["client", "month"], update_fields=["volume", "products_used"]
+    )
+    BusinessRecord.objects.bulk_update(changed, ["volume", "products_used"])
+    result.created += len(new)
+    result.updated += len(changed)
+
+
+def business_records_feed(
+    *, rows: Iterable[Mapping[str, object]], all_or_nothing: bool = True, first_line: int = 1
+) -> FeedResult:
+    """Upsert a feed of business records by (client registration code, month); every row validated, the refused
+    ones reported; with all_or_nothing, any refused row means nothing is written."""
+    result = FeedResult()
+    seen: set[tuple[int, dt.date]] = set()
+    try:
+        with transaction.atomic():
+            for batch in _batches(rows, first_line):
+                parsed = [(line, raw, *_parse(raw)) for line, raw in batch]
+                codes = {code for _line, _raw, code, _month, _record, _errors in parsed if code}
+                found = Client.objects.filter(registration_code__in=codes).values_list("registration_code", "pk")
+                clients = dict(found)
+                valid = []
+                for line, raw, code, month, record, errors in parsed:
+                    result.rows += 1
+                    client_id = clients.get(code)
+                    if code and client_id is None:
+                        errors["client_code"] = [_("No client has the registration code “%(code)s”.") % {"code": code}]
+                    elif client_id is not None and month is not None and (client_id, month) in seen:
+                        errors["month"] = [_("This client's month is already in the feed, on an earlier line.")]
+                    if errors:
+                        result.refuse(RefusedRow(line, code, str(raw.get("month") or ""), errors))
+                        continue
+                    seen.add((client_id, month))
+                    record.client_id = client_id
+                    valid.append(record)
+                if all_or_nothing and result.refused_count:
+                    continue  # nothing will be written: only go on validating, to report every refused row
+                _apply(valid, result)
+            if all_or_nothing and result.refused_count:
+                raise _RolledBack
+    except _RolledBack:
+        result.created = result.updated = result.unchanged = 0
+        return result
+    result.applied = True
+    return result
