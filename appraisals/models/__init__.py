@@ -2,6 +2,7 @@
 
 from appraisals.models.cycles import RATING_STATES, Appraisal, AppraisalCycle, MeasuredValue
 from appraisals.models.plans import AppraisalPlan, Dimension, Indicator, RaterType, Template
+from appraisals.models.policies import AppraisalPolicy, MissingDataAction, MissingDataGap, MissingDataRule
 from appraisals.models.ratings import Rating, RatingScore, SurveyInvitation
 from appraisals.models.results import Appeal, Recommendation, ResultRule
 from appraisals.models.spotchecks import SpotCheck, SpotCheckDraw, SpotCheckPolicy
@@ -12,9 +13,13 @@ __all__ = [
     "Appraisal",
     "AppraisalCycle",
     "AppraisalPlan",
+    "AppraisalPolicy",
     "Dimension",
     "Indicator",
     "MeasuredValue",
+    "MissingDataAction",
+    "MissingDataGap",
+    "MissingDataRule",
     "RaterType",
     "Rating",
     "RatingScore",

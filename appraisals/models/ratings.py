@@ -57,6 +57,7 @@ class Rating(models.Model):
         related_name="+",
     )
     last_reminded_on = models.DateField(_("last reminded on"), null=True, blank=True)
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
     history = HistoricalRecords()
 
     objects = CycleRowQuerySet.as_manager()
