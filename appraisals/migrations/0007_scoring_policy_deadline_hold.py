@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='appraisalcycle',
             name='held_at',
-            field=models.DateTimeField(blank=True, help_text='When the deadline passed: the missing ratings were marked overdue; the cycle waits for HR to close.', null=True, verbose_name='held at the rating deadline'),
+            field=models.DateTimeField(blank=True, help_text='When the deadline passed: missing ratings marked overdue; the cycle waits for HR to close it.', null=True, verbose_name='held at the rating deadline'),
         ),
         migrations.AddField(
             model_name='historicalappraisal',
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalappraisalcycle',
             name='held_at',
-            field=models.DateTimeField(blank=True, help_text='When the deadline passed: the missing ratings were marked overdue; the cycle waits for HR to close.', null=True, verbose_name='held at the rating deadline'),
+            field=models.DateTimeField(blank=True, help_text='When the deadline passed: missing ratings marked overdue; the cycle waits for HR to close it.', null=True, verbose_name='held at the rating deadline'),
         ),
         migrations.AddField(
             model_name='historicalrating',

@@ -99,9 +99,7 @@ class AppraisalCycle(ChoiceLabels, models.Model):
         _("held at the rating deadline"),
         null=True,
         blank=True,
-        help_text=_(
-            "When the deadline passed: the missing ratings were marked overdue; the cycle waits for HR to close."
-        ),
+        help_text=_("When the deadline passed: missing ratings marked overdue; the cycle waits for HR to close it."),
     )
     deadline_extensions = models.PositiveSmallIntegerField(
         _("deadline extensions"), default=0, help_text=_("How often the policy moved the rating deadline later.")
