@@ -4,14 +4,17 @@ Definitions (each stored with its inputs in MeasuredValue.inputs, so the figure 
 - the manager's book: the clients whose assignment to the manager is in force on the last day of the period;
 - new clients: assignments to the manager starting in the period, of clients that had no earlier assignment;
 - volume growth %: the book's business volume in the period against the same-length period just before
-  (no volume before: 100 when there is volume now, else 0);
+  (no volume before: no data, gap no_previous_period);
 - scope growth: for each client of the book, the most products used in a month of the period minus the most in a
   month of the period before (0 when it had none), summed;
 - interactions: interaction records by the manager dated in the period;
-- average satisfaction: mean satisfaction (1–5) of the feedback linked to the manager in the period (0 if none);
+- average satisfaction: mean satisfaction (1–5) of the feedback linked to the manager in the period (none: no
+  data, gap no_survey_answers);
 - complaints: feedback linked to the manager in the period that carries a complaint;
 - target completion %: the book's volume in the period against the manager's targets lying inside the period
-  (no target: 100, with a note).
+  (no target: no data, gap no_target).
+An empty book makes volume growth, scope growth and target completion no data (gap no_clients). A value with no
+data is stored as 0 with its gap code in inputs["gap"]; scoring applies the missing-data policy to it, never the 0.
 A fixed number of queries whatever the number of managers: one aggregate per source, grouped by manager.
 """
 
@@ -27,7 +30,7 @@ from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisals.models import Appraisal, AppraisalCycle, Indicator, MeasuredValue
+from appraisals.models import Appraisal, AppraisalCycle, Indicator, MeasuredValue, MissingDataGap
 from clients.models import Assignment, BusinessRecord, Feedback, Interaction
 from managers.models import Target
 
@@ -145,14 +148,21 @@ def _books(*, manager_ids: list[int], start: date, end: date, previous_start: da
 
 def _volume_growth(book: dict, window: dict) -> tuple[Decimal, dict]:
     now_volume, before_volume = book["volume_now"], book["volume_before"]
+    if not book["clients"]:
+        return ZERO, {**window, "gap": MissingDataGap.NO_CLIENTS}
     if before_volume > 0:
         return (now_volume - before_volume) / before_volume * HUNDRED, dict(window)
-    growth = HUNDRED if now_volume > 0 else ZERO
-    return growth, {**window, "note": _("No volume in the previous period.")}
+    return ZERO, {**window, "note": _("No volume in the previous period."), "gap": MissingDataGap.NO_PREVIOUS_PERIOD}
 
 
 def _target_completion(book: dict, target: dict | None) -> tuple[Decimal, dict]:
     now_volume = book["volume_now"]
+    if target and target["total"] and not book["clients"]:
+        return ZERO, {
+            "volume_in_period": _money(now_volume),
+            "targets": target["count"],
+            "gap": MissingDataGap.NO_CLIENTS,
+        }
     if target and target["total"]:
         inputs = {
             "volume_in_period": _money(now_volume),
@@ -163,9 +173,10 @@ def _target_completion(book: dict, target: dict | None) -> tuple[Decimal, dict]:
     inputs = {
         "volume_in_period": _money(now_volume),
         "targets": 0,
-        "note": _("No target with a volume inside the period: counted as complete."),
+        "note": _("No target with a volume inside the period."),
+        "gap": MissingDataGap.NO_TARGET,
     }
-    return HUNDRED, inputs
+    return ZERO, inputs
 
 
 def _book_measures(found: Found, *, manager_ids: list[int], start: date, end: date) -> None:
@@ -190,10 +201,10 @@ def _book_measures(found: Found, *, manager_ids: list[int], start: date, end: da
             "previous_period": [previous_start.isoformat(), previous_end.isoformat()],
         }
         found[manager_id][Metric.VOLUME_GROWTH] = _volume_growth(book, window)
-        found[manager_id][Metric.SCOPE_GROWTH] = (
-            Decimal(book["scope_increase"]),
-            {"book_clients": book["clients"], "products_added": book["scope_increase"]},
-        )
+        scope_inputs = {"book_clients": book["clients"], "products_added": book["scope_increase"]}
+        if not book["clients"]:
+            scope_inputs["gap"] = MissingDataGap.NO_CLIENTS
+        found[manager_id][Metric.SCOPE_GROWTH] = (Decimal(book["scope_increase"]), scope_inputs)
         found[manager_id][Metric.TARGET_COMPLETION] = _target_completion(book, targets.get(manager_id))
 
 
@@ -230,6 +241,7 @@ def _feedback(found: Found, *, manager_ids: list[int], start: date, end: date) -
         satisfaction_inputs: dict = {"answers": row["answers"]}
         if not row["answers"]:
             satisfaction_inputs["note"] = _("No satisfaction answer in the period.")
+            satisfaction_inputs["gap"] = MissingDataGap.NO_SURVEY_ANSWERS
         found[manager_id][Metric.AVG_SATISFACTION] = (average, satisfaction_inputs)
         found[manager_id][Metric.COMPLAINTS] = (Decimal(row["complaints"]), {"complaints": row["complaints"]})
 
