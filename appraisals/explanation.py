@@ -307,10 +307,11 @@ class IndicatorLine:
             "name": self.name,
             "kind": self.kind,
             "weight": self.weight,
-            "effective_weight": str(self.weight_used),
             "notes": [note.to_json() for note in self.notes],
             "gaps": [gap.to_json() for gap in self.gaps],
         }
+        if self.effective_weight is not None:
+            data["effective_weight"] = str(self.effective_weight)
         # A line carries the inputs of its kind only.
         if self.measured is not None:
             data["measured"] = self.measured.to_json()
@@ -360,14 +361,16 @@ class DimensionLine:
         return Decimal(self.weight) if self.effective_weight is None else self.effective_weight
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "dimension": self.dimension,
             "weight": self.weight,
-            "effective_weight": str(self.weight_used),
             "score": _text(self.score),
             "contribution": str(self.contribution),
             "indicators": [line.to_json() for line in self.indicators],
         }
+        if self.effective_weight is not None:
+            data["effective_weight"] = str(self.effective_weight)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DimensionLine:

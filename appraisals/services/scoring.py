@@ -14,7 +14,7 @@ Rounding is part of the contract, so that the figures a manager reads add up exa
   weight / Σ weights of the dimension's scored indicators, a dimension's share of the total its weight / Σ weights
   of the dimensions with a score (with nothing left out, both are the template's weights / 100); the effective
   weights shown are these shares in %, rounded to 2 places;
-- an indicator's contribution = score × its share × its dimension's share × 100, rounded to 2 places;
+- an indicator's contribution = score × its share × its dimension's share, rounded to 2 places;
 - a dimension's score = Σ share × indicator score, rounded to 2 places; its contribution is the sum of its
   indicators' contributions;
 - total = Σ contributions + spot-check effect, clamped to 0–100 (the explanation says when it was clamped).
@@ -445,11 +445,16 @@ def _dimension_lines(
         dimension: sum((Decimal(s.indicator.weight) for s in lines if s.score is not None), ZERO)
         for dimension, _weight, lines in scored
     }
-    total_weight = sum((Decimal(weight) for dimension, weight, _lines in scored if sums[dimension] > 0), ZERO)
+    # A dimension whose indicators all had gaps is left out; one the template gives no indicator keeps its weight
+    # and scores 0 (a template's design, not missing data).
+    kept = {dimension for dimension, _weight, lines in scored if sums[dimension] > 0 or not lines}
+    total_weight = sum((Decimal(weight) for dimension, weight, _lines in scored if dimension in kept), ZERO)
+    if not any(sums.values()):
+        total_weight = ZERO  # nothing at all to score
     dimensions: list[DimensionLine] = []
     for dimension, dimension_weight, lines in scored:
         weight_sum = sums[dimension]
-        counted = weight_sum > 0 and total_weight > 0
+        counted = dimension in kept and total_weight > 0
         if not counted and lines:
             notes.append(Note("dimension_left_out", {"dimension": str(dimension)}))
         built: list[IndicatorLine] = []
@@ -459,7 +464,7 @@ def _dimension_lines(
             contribution = ZERO_PLACES
             if share:
                 raw += share * s.score
-                contribution = q2(s.score * share * Decimal(dimension_weight) / total_weight * HUNDRED)
+                contribution = q2(s.score * share * Decimal(dimension_weight) / total_weight)
             built.append(
                 IndicatorLine(
                     code=s.indicator.code,

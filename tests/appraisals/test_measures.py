@@ -104,13 +104,15 @@ def test_measured_values_on_a_small_hand_example() -> None:
     assert values["complaints"].value == D("1")
     assert values["interactions"].value == D("0")
 
-    # The colleague: no target inside the period → complete, with a note; no volume before → growth 100.
+    # The colleague: no target inside the period and no survey answer are no data, never a made-up 100 or 0: each
+    # value carries its gap code, for scoring to apply the missing-data policy.
     other = {
         v.indicator.metric: v
         for v in MeasuredValue.objects.filter(appraisal__manager=colleague).select_related("indicator")
     }
-    assert other["target_completion"].value == D("100") and "note" in other["target_completion"].inputs
-    assert other["avg_satisfaction"].value == D("0") and other["avg_satisfaction"].inputs["answers"] == 0
+    assert other["target_completion"].inputs["gap"] == "no_target" and "note" in other["target_completion"].inputs
+    assert other["avg_satisfaction"].inputs["gap"] == "no_survey_answers"
+    assert other["avg_satisfaction"].inputs["answers"] == 0
 
     # Idempotent: a re-run rewrites the same rows.
     assert measured_values_compute(cycle=cycle) == 14
