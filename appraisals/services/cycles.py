@@ -402,10 +402,10 @@ def _incomplete(appraisals: list[Appraisal]) -> tuple[IncompleteAppraisal, ...]:
 def cycle_close_preview(*, cycle: AppraisalCycle) -> ClosePreview:
     """How many ratings are missing and which appraisals a close now would hold as incomplete, and why: scored as
     the close would score them (the measured values are refreshed on the way, as the nightly snapshot does), nothing
-    frozen. A closed cycle has nothing to preview."""
+    frozen. A cycle neither open nor in review has nothing to preview."""
     cycle = _lock(cycle)
-    if cycle.is_closed:
-        return ClosePreview(missing_ratings=0)
+    if cycle.state not in (State.OPEN, State.REVIEW):
+        return ClosePreview(missing_ratings=0)  # closed already, or not closable (cycle_close_check says why)
     missing = cycle_missing_ratings(cycle=cycle).count()
     appraisals, _attached = _appraisals_score(cycle, now=timezone.now())
     return ClosePreview(missing_ratings=missing, incomplete=_incomplete(appraisals))

@@ -260,7 +260,7 @@ def test_the_admin_asks_for_a_reason_before_closing_with_ratings_missing(
     data = {"action": "close_cycles", "_selected_action": [cycle.pk]}
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "Reason for closing with ratings missing" in response.content.decode()
+    assert "Reason for closing with ratings missing or appraisals incomplete" in response.content.decode()
     cycle.refresh_from_db()
     assert cycle.state == "open"
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the worker runs the queued close in-process
