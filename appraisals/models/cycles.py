@@ -102,7 +102,10 @@ class AppraisalCycle(ChoiceLabels, models.Model):
         help_text=_("When the deadline passed: missing ratings marked overdue; the cycle waits for HR to close it."),
     )
     deadline_extensions = models.PositiveSmallIntegerField(
-        _("deadline extensions"), default=0, help_text=_("How often the policy moved the rating deadline later.")
+        _("deadline extensions"),
+        default=0,
+        db_default=0,
+        help_text=_("How often the policy moved the rating deadline later."),
     )
     history = HistoricalRecords()
 
@@ -181,6 +184,7 @@ class Appraisal(ChoiceLabels, models.Model):
     incomplete = models.BooleanField(
         _("held as incomplete"),
         default=False,
+        db_default=False,  # rows written in bulk outside the ORM (the benchmark's COPY) are complete
         help_text=_("The missing-data policy held it: no band and no recommendation; its explanation names the gaps."),
     )
     explanation = models.JSONField(_("explanation"), default=dict, blank=True)

@@ -14,9 +14,10 @@ Rounding is part of the contract, so that the figures a manager reads add up exa
   weight / Σ weights of the dimension's scored indicators, a dimension's share of the total its weight / Σ weights
   of the dimensions with a score (with nothing left out, both are the template's weights / 100); the effective
   weights shown are these shares in %, rounded to 2 places;
-- an indicator's contribution = score × its share × its dimension's share, rounded to 2 places;
-- a dimension's score = Σ share × indicator score, rounded to 2 places; its contribution is the sum of its
-  indicators' contributions;
+- an indicator's contribution = score × its share × its dimension's share, i.e. score × weight × dimension weight
+  / (Σ indicator weights × Σ dimension weights), rounded to 2 places (one division: a half is exactly a half);
+- a dimension's score = Σ weight × indicator score / Σ weights, rounded to 2 places; its contribution is the sum of
+  its indicators' contributions;
 - total = Σ contributions + spot-check effect, clamped to 0–100 (the explanation says when it was clamped).
 """
 
@@ -458,13 +459,13 @@ def _dimension_lines(
         if not counted and lines:
             notes.append(Note("dimension_left_out", {"dimension": str(dimension)}))
         built: list[IndicatorLine] = []
-        raw = ZERO
+        weighted = ZERO  # Σ weight × score; divided once, so that a figure that ends in a half is exact
         for s in lines:
             share = Decimal(s.indicator.weight) / weight_sum if counted and s.score is not None else ZERO
             contribution = ZERO_PLACES
             if share:
-                raw += share * s.score
-                contribution = q2(s.score * share * Decimal(dimension_weight) / total_weight)
+                weighted += s.indicator.weight * s.score
+                contribution = q2(s.score * s.indicator.weight * dimension_weight / (weight_sum * total_weight))
             built.append(
                 IndicatorLine(
                     code=s.indicator.code,
@@ -484,7 +485,7 @@ def _dimension_lines(
             DimensionLine(
                 dimension=str(dimension),
                 weight=dimension_weight,
-                score=q2(raw) if counted else None,
+                score=q2(weighted / weight_sum) if counted else None,
                 contribution=sum((line.contribution for line in built), ZERO),
                 indicators=tuple(built),
                 effective_weight=q2(Decimal(dimension_weight) / total_weight * HUNDRED) if counted else ZERO_PLACES,
