@@ -485,7 +485,7 @@ def _dimension_lines(
             DimensionLine(
                 dimension=str(dimension),
                 weight=dimension_weight,
-                score=q2(weighted / weight_sum) if counted else None,
+                score=(q2(weighted / weight_sum) if weight_sum else ZERO_PLACES) if counted else None,
                 contribution=sum((line.contribution for line in built), ZERO),
                 indicators=tuple(built),
                 effective_weight=q2(Decimal(dimension_weight) / total_weight * HUNDRED) if counted else ZERO_PLACES,
