@@ -432,3 +432,27 @@ def test_a_supervisor_change_in_the_period_is_found_in_the_managers_history() ->
         manager_ids=[newcomer.pk, moved.pk, stayed.pk], start=dt.date(2026, 11, 1), end=dt.date(2027, 4, 30)
     )
     assert gaps == {newcomer.pk: {"joined_mid_cycle"}, moved.pk: {"supervisor_changed"}}
+
+
+def test_hr_edits_the_policy_in_the_admin_and_a_falling_cut_off_is_refused(client) -> None:
+    client.force_login(hr_user())
+    seeded = AppraisalPolicy.objects.get(year=2000)
+    page = client.get(reverse("admin:appraisals_appraisalpolicy_change", args=[seeded.pk])).content.decode()
+    assert "A total at or above this is excellent" in page  # help texts
+    assert "no earlier period to grow from" in page  # the missing-data rules, inline
+    data = {
+        "year": "2027",
+        "note": "",
+        "excellent_from": "80",
+        "good_from": "85",
+        "pass_from": "60",
+        "deadline_extension_days": "0",
+        "deadline_max_extensions": "0",
+        "missing_data-TOTAL_FORMS": "0",
+        "missing_data-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("admin:appraisals_appraisalpolicy_add"), data)
+    assert response.status_code == 200 and "The cut-offs must rise" in response.content.decode()
+    assert not AppraisalPolicy.objects.filter(year=2027).exists()
+    response = client.post(reverse("admin:appraisals_appraisalpolicy_add"), {**data, "excellent_from": "88"})
+    assert response.status_code == 302 and AppraisalPolicy.objects.get(year=2027).excellent_from == D("88")
