@@ -13,8 +13,20 @@ from typing import TextIO
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from appraisals.models import AppraisalCycle, AppraisalPlan, Indicator, Rating, RatingScore, Template
+from appraisals.models import (
+    Appeal,
+    Appraisal,
+    AppraisalCycle,
+    AppraisalPlan,
+    Indicator,
+    RaterType,
+    Rating,
+    RatingScore,
+    Template,
+)
+from appraisals.services.appeals import appeal_uphold
 from appraisals.services.cycles import cycle_close, cycle_open
+from appraisals.services.results import appeal_create
 from managers.models import AccountManager
 
 TEMPLATE_NAME = "Standard appraisal"
@@ -69,4 +81,31 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
         given = _ratings_give(cycle=cycle, rng=local, share=share)
         if share >= 1:
             cycle_close(cycle=cycle, by=hr, reason="Demo: ratings the client sample did not return")
+            _appeal_decided(cycle=cycle, hr=hr, stdout=stdout)
         stdout.write(f"appraisals: {cycle.name} {cycle.state}, {given} ratings given.")
+
+
+def _appeal_decided(*, cycle: AppraisalCycle, hr: User | None, stdout: TextIO) -> None:
+    """A decided appeal with both versions: the lowest-scored manager with a peer rating appeals, and HR upholds it,
+    excluding their lowest peer rating (a dispute between colleagues)."""
+    if hr is None or Appeal.objects.filter(appraisal__cycle=cycle).exists():
+        return
+    peer_rated = Rating.objects.filter(rater_type=RaterType.PEER, submitted_at__isnull=False, excluded=False)
+    appraisal = (
+        Appraisal.objects.filter(cycle=cycle, ratings__in=peer_rated).order_by("total_score", "pk").distinct().first()
+    )
+    if appraisal is None:
+        return
+    lowest = min(peer_rated.filter(appraisal=appraisal), key=lambda r: (sum(s.value for s in r.scores.all()), r.pk))
+    appeal = appeal_create(
+        appraisal=appraisal, by=appraisal.manager.user, text="A colleague rated me right after a dispute over a client."
+    )
+    decision = appeal_uphold(
+        appeal=appeal,
+        by=hr,
+        resolution="The peer rating followed a dispute over a client hand-over; it is excluded.",
+        exclusions={lowest: "Conflict of interest: a dispute over a client hand-over"},
+    )
+    stdout.write(
+        f"appraisals: appeal of {appraisal.manager} upheld, {decision.superseded.total_score} → {decision.total}."
+    )

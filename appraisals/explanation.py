@@ -28,7 +28,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as noop
 
-from appraisals.models import Dimension, Indicator, MissingDataAction, MissingDataGap, RaterType
+from appraisals.models import Appraisal, Dimension, Indicator, MissingDataAction, MissingDataGap, RaterType
 
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -69,6 +69,10 @@ NOTE_TEXTS: dict[str, str] = {
         "No indicator of the %(dimension)s dimension had data: its weight was shared among the other dimensions."
     ),
     "no_measured_value": noop("No measured value was computed: the indicator was left out."),
+    "rescored_after_appeal": noop(
+        "Re-scored on %(day)s after an upheld appeal: %(changes)s. The result as it stood before was "
+        "%(total)s (%(band)s)."
+    ),
     "held_incomplete": noop(
         "Held as incomplete by the missing-data policy: no band and no recommendation until HR decides."
     ),
@@ -92,10 +96,17 @@ class Note:
         params = dict(self.params)
         if "dimension" in params:
             params["dimension"] = _label(Dimension, params["dimension"])
+        if "band" in params:
+            params["band"] = _label(Appraisal.Band, params["band"]) if params["band"] else "—"
         return gettext(text) % params if params else gettext(text)
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "params": dict(self.params)}
+
+    @classmethod
+    def of(cls, note: Note | str) -> Note:
+        """A note as stored: words given as a note (not a code) are kept as words."""
+        return note if isinstance(note, Note) else cls(code=TEXT, params={"text": str(note)})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | str) -> Note:
@@ -233,11 +244,11 @@ class RaterFigure:
 
 @dataclass(slots=True)
 class MeasuredFigure:
-    """The value a measured indicator was scored with, its target and rule, and the inputs the value came from (as
-    MeasuredValue.inputs holds them)."""
+    """The value a measured indicator was scored with (None: no data, the line's gap says why), its target and rule,
+    and the inputs the value came from (as MeasuredValue.inputs holds them)."""
 
     metric: str
-    value: Decimal
+    value: Decimal | None
     target: Decimal
     rule: str
     inputs: Mapping[str, Any] = field(default_factory=dict)
@@ -253,7 +264,7 @@ class MeasuredFigure:
     def to_json(self) -> dict[str, Any]:
         return {
             "metric": self.metric,
-            "value": str(self.value),
+            "value": _text(self.value),
             "target": str(self.target),
             "rule": self.rule,
             "inputs": dict(self.inputs),
@@ -263,7 +274,7 @@ class MeasuredFigure:
     def from_json(cls, data: Mapping[str, Any]) -> MeasuredFigure:
         return cls(
             metric=data.get("metric", ""),
-            value=_decimal(data.get("value")),
+            value=_optional_decimal(data.get("value")),
             target=_decimal(data.get("target")),
             rule=data.get("rule", ""),
             inputs=dict(data.get("inputs") or {}),
@@ -307,7 +318,7 @@ class IndicatorLine:
             "name": self.name,
             "kind": self.kind,
             "weight": self.weight,
-            "notes": [note.to_json() for note in self.notes],
+            "notes": [Note.of(note).to_json() for note in self.notes],
             "gaps": [gap.to_json() for gap in self.gaps],
         }
         if self.effective_weight is not None:
@@ -489,7 +500,7 @@ class Explanation:
             "excluded_ratings": [excluded.to_json() for excluded in self.excluded_ratings],
             "total": _text(self.total),
             "band": self.band,
-            "notes": [note.to_json() for note in self.notes],
+            "notes": [Note.of(note).to_json() for note in self.notes],
             "gaps": [gap.to_json() for gap in self.gaps],
             "incomplete": self.incomplete,
             "policy": None if self.policy is None else self.policy.to_json(),

@@ -16,6 +16,7 @@ from appraisals.models import (
     RATING_STATES,
     Appraisal,
     AppraisalCycle,
+    AppraisalVersion,
     Dimension,
     Indicator,
     RaterType,
@@ -215,6 +216,22 @@ def appraisal_history(*, manager: AccountManager) -> list[HistoryRow]:
 def appraisal_explanation(*, appraisal: Appraisal) -> Explanation:
     """The appraisal's frozen explanation, typed (anonymous by contract: rater types, never raters)."""
     return Explanation.from_json(appraisal.explanation)
+
+
+@dataclass
+class EarlierVersion:
+    """A result an upheld appeal replaced, with its explanation typed (never HR's record of which ratings changed)."""
+
+    version: AppraisalVersion
+    explanation: Explanation
+
+
+def appraisal_versions(*, appraisal: Appraisal) -> list[EarlierVersion]:
+    """The earlier results of the appraisal, oldest first (one query)."""
+    return [
+        EarlierVersion(version=version, explanation=Explanation.from_json(version.explanation))
+        for version in appraisal.versions.defer("changes").order_by("number")
+    ]
 
 
 @dataclass

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     from bench.setup import django_setup
 
     django_setup()
+    # The benchmark's modules import the models, which need Django set up first.
     from django.db import connection
     from django.test import Client
 

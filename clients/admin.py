@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from clients.models import (
     Assignment,
+    BusinessCreditPolicy,
     BusinessRecord,
     Client,
     ClientTierChange,
@@ -34,9 +35,10 @@ from clients.models import (
     Feedback,
     Interaction,
     Report,
+    TieringPolicy,
     TieringRun,
 )
-from clients.resources import AssignmentResource, ClientResource
+from clients.resources import AssignmentResource, BusinessRecordResource, ClientResource
 from clients.services import (
     CLIENT_EDITABLE_FIELDS,
     assignment_create,
@@ -312,7 +314,7 @@ class ReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class BusinessRecordForm(forms.ModelForm):
     class Meta:
         model = BusinessRecord
-        fields = ("client", "month", "volume", "products_used")
+        fields = ("client", "month", "volume", "profit", "products_used")
         help_texts = {"month": _("Any day of the month; it is stored as the first day.")}
 
     def _post_clean(self) -> None:
@@ -324,9 +326,10 @@ class BusinessRecordForm(forms.ModelForm):
 
 
 @admin.register(BusinessRecord)
-class BusinessRecordAdmin(ExportMixin, admin.ModelAdmin):
+class BusinessRecordAdmin(ImportExportModelAdmin):
     form = BusinessRecordForm
-    list_display = ("client", "month", "volume", "products_used")
+    resource_classes = [BusinessRecordResource]
+    list_display = ("client", "month", "volume", "profit", "products_used")
     list_filter = ("month",)
     list_select_related = ("client",)
     search_fields = ("client__name", "client__registration_code")
@@ -338,7 +341,7 @@ class BusinessRecordAdmin(ExportMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: BusinessRecord, form: forms.ModelForm, change: bool) -> None:
         saved = business_record_upsert(
-            client=obj.client, month=obj.month, volume=obj.volume, products_used=obj.products_used
+            client=obj.client, month=obj.month, volume=obj.volume, products_used=obj.products_used, profit=obj.profit
         )
         obj.pk, obj.month = saved.pk, saved.month
         obj._state.adding = False
@@ -364,6 +367,7 @@ class TieringRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "computed_at",
         "period_start",
         "period_end",
+        "rule",
         "total_volume",
         "core_count",
         "key_count",
@@ -374,6 +378,8 @@ class TieringRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "computed_at",
         "period_start",
         "period_end",
+        "policy",
+        "rule",
         "total_volume",
         "core_count",
         "key_count",
@@ -383,6 +389,10 @@ class TieringRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = [ClientTierChangeInline]
     date_hierarchy = "computed_at"
+
+    @admin.display(description=_("rule used"))
+    def rule(self, obj: TieringRun) -> str:
+        return obj.rule()
 
     @admin.display(description=_("need reassignment"))
     def needs_reassignment_count(self, obj: TieringRun) -> int:
@@ -428,3 +438,22 @@ class ClientTierChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("to_tier", "from_tier")
     list_select_related = ("client", "run")
     search_fields = ("client__name", "client__registration_code")
+
+
+# --- the rules HR sets per plan year ---------------------------------------------------------------------------
+
+
+@admin.register(TieringPolicy)
+class TieringPolicyAdmin(admin.ModelAdmin):
+    """The 80/20 rule per plan year; a run records the values it used, so editing a row never rewrites a run."""
+
+    list_display = ("year", "measure", "volume_weight", "profit_weight", "core_share", "key_share")
+    fields = ("year", "measure", "volume_weight", "profit_weight", "core_share", "key_share")
+
+
+@admin.register(BusinessCreditPolicy)
+class BusinessCreditPolicyAdmin(admin.ModelAdmin):
+    """How a client's business is credited when it changes hands, per plan year."""
+
+    list_display = ("year", "mode")
+    fields = ("year", "mode")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -161,12 +162,21 @@ class Interaction(ChoiceLabels, models.Model):
 
 
 class BusinessRecord(models.Model):
-    """A client's business in one month: volume and the number of products or business lines used."""
+    """A client's business in one month: volume, profit and the number of products or business lines used."""
 
     client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="business")
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     volume = models.DecimalField(
         _("business volume"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    # Empty when not recorded (records kept before profit was); a loss is a negative profit.
+    profit = models.DecimalField(
+        _("profit"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The client's profit to the company in the month; negative for a loss; empty if not known."),
     )
     products_used = models.PositiveSmallIntegerField(_("products used"))
 
@@ -253,6 +263,15 @@ class Report(ChoiceLabels, models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("report"))
     attests_truth = models.BooleanField(_("I answer for the truth of this report"), default=False)
+    # Who wrote it: the manager or their assistant (the manager answers for it either way). Empty on older reports.
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -266,13 +285,175 @@ class Report(ChoiceLabels, models.Model):
         return f"{self.get_kind_display()}: {self.title}"
 
 
+def _percent(value: Decimal) -> str:
+    """80.00 → "80", 82.50 → "82.5"."""
+    return f"{Decimal(value).normalize():f}"
+
+
+class BusinessCreditPolicy(models.Model):
+    """How a client's business is credited to its managers when it changes hands within an appraisal period; one row
+    per plan year, in force from that year until a later row."""
+
+    class Mode(models.TextChoices):
+        DAYS_SERVED = "days_served", _("split by the days each manager served the client")
+        PERIOD_END_HOLDER = "period_end", _("all to the manager serving the client on the period's last day")
+
+    year = models.PositiveSmallIntegerField(
+        _("plan year"),
+        unique=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_("In force for appraisal periods ending in this year and later years, until a later row."),
+    )
+    mode = models.CharField(
+        _("business credit"),
+        max_length=20,
+        choices=Mode.choices,
+        default=Mode.DAYS_SERVED,
+        help_text=_(
+            "Split by days: a client's volume, growth, products and new-client credit go to each manager in "
+            "proportion to the days they served it within the period (a client handed over on the 16th of a 30-day "
+            "month: 15/30 to each). Period end: everything to the manager serving it on the period's last day."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("business credit rule")
+        verbose_name_plural = _("business credit rules")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.get_mode_display()}"
+
+
+class TieringPolicy(models.Model):
+    """The 80/20 rule's measure and cut-offs (核心客户); one row per plan year, in force from that year until a
+    later row. Every tiering run records the values it used."""
+
+    class Measure(models.TextChoices):
+        VOLUME = "volume", _("business volume")
+        PROFIT = "profit", _("profit")
+        MIX = "mix", _("weighted mix of volume and profit shares")
+
+    year = models.PositiveSmallIntegerField(
+        _("plan year"),
+        unique=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_("In force for tiering runs made in this year and later years, until a later row."),
+    )
+    measure = models.CharField(
+        _("ranking measure"),
+        max_length=10,
+        choices=Measure.choices,
+        default=Measure.VOLUME,
+        help_text=_(
+            "What clients are ranked by over the last 12 full months. Mix: each client's share of the total volume "
+            "and its share of the total profit, weighted (a loss counts as no profit)."
+        ),
+    )
+    volume_weight = models.PositiveSmallIntegerField(
+        _("volume weight %"),
+        default=100,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Volume's weight in the mix; volume alone is 100, profit alone 0. The two weights sum to 100."),
+    )
+    profit_weight = models.PositiveSmallIntegerField(
+        _("profit weight %"), default=0, validators=[MaxValueValidator(100)], help_text=_("Profit's weight in the mix.")
+    )
+    core_share = models.DecimalField(
+        _("core share %"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("80"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Core clients are the top of the ranking that together make this share of the measure (80/20)."),
+    )
+    key_share = models.DecimalField(
+        _("key share %"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("95"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Key clients are the next ones, up to this cumulative share; the rest are ordinary."),
+    )
+
+    class Meta:
+        verbose_name = _("tiering rule")
+        verbose_name_plural = _("tiering rules")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(volume_weight__lte=100, profit_weight__lte=100) & Q(volume_weight=100 - F("profit_weight")),
+                name="tiering_weights_sum_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(core_share__gt=0, core_share__lt=F("key_share"), key_share__lte=100),
+                name="tiering_core_below_key_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(measure="volume", volume_weight=100)
+                | Q(measure="profit", profit_weight=100)
+                | Q(measure="mix", volume_weight__gt=0, profit_weight__gt=0),
+                name="tiering_measure_matches_weights",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.describe()}"
+
+    def describe(self) -> str:
+        """The rule in a line, as a run records it."""
+        measure = self.get_measure_display()
+        if self.measure == self.Measure.MIX:
+            measure = _("%(volume)s%% volume + %(profit)s%% profit") % {
+                "volume": self.volume_weight,
+                "profit": self.profit_weight,
+            }
+        return _("%(measure)s; core to %(core)s%%, key to %(key)s%%") % {
+            "measure": measure,
+            "core": _percent(self.core_share),
+            "key": _percent(self.key_share),
+        }
+
+    def clean(self) -> None:
+        super().clean()
+        if self.measure == self.Measure.VOLUME:
+            self.volume_weight, self.profit_weight = 100, 0
+        elif self.measure == self.Measure.PROFIT:
+            self.volume_weight, self.profit_weight = 0, 100
+        elif not (self.volume_weight and self.profit_weight) or self.volume_weight + self.profit_weight != 100:
+            raise ValidationError(
+                {"profit_weight": _("A mix needs both weights above 0, summing to 100.")}, code="mix_weights"
+            )
+        if self.core_share is not None and self.key_share is not None and not self.core_share < self.key_share:
+            raise ValidationError(
+                {"key_share": _("The key share must be above the core share.")}, code="key_not_above_core"
+            )
+
+
 class TieringRun(models.Model):
-    """One run of the 80/20 tiering (核心客户): the window it ranked and what it found."""
+    """One run of the 80/20 tiering (核心客户): the window it ranked, the rule it used and what it found."""
 
     computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    total_volume = models.DecimalField(_("total volume"), max_digits=20, decimal_places=2)
+    # The rule as the run used it (the policy row may be edited later): its row, measure, weights and cut-offs.
+    policy = models.ForeignKey(
+        TieringPolicy,
+        verbose_name=_("tiering rule"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="runs",
+        help_text=_("Empty when no rule row existed: the defaults (volume; 80 %, 95 %) were used."),
+    )
+    measure = models.CharField(
+        _("ranking measure"), max_length=10, choices=TieringPolicy.Measure.choices, default=TieringPolicy.Measure.VOLUME
+    )
+    volume_weight = models.PositiveSmallIntegerField(_("volume weight %"), default=100)
+    profit_weight = models.PositiveSmallIntegerField(_("profit weight %"), default=0)
+    core_share = models.DecimalField(_("core share %"), max_digits=5, decimal_places=2, default=Decimal("80"))
+    key_share = models.DecimalField(_("key share %"), max_digits=5, decimal_places=2, default=Decimal("95"))
+    total_volume = models.DecimalField(_("total of the ranking measure"), max_digits=20, decimal_places=2)
     core_count = models.PositiveIntegerField(_("core clients"))
     key_count = models.PositiveIntegerField(_("key clients"))
     ordinary_count = models.PositiveIntegerField(_("ordinary clients"))
@@ -293,10 +474,21 @@ class TieringRun(models.Model):
     def __str__(self) -> str:
         return f"{self.period_start}–{self.period_end} @ {self.computed_at:%Y-%m-%d %H:%M}"
 
+    def rule(self) -> str:
+        """The rule the run used, in a line."""
+        return TieringPolicy(
+            measure=self.measure,
+            volume_weight=self.volume_weight,
+            profit_weight=self.profit_weight,
+            core_share=self.core_share,
+            key_share=self.key_share,
+        ).describe()
+
     def summary(self) -> str:
         """What the run found, in a line (the job list shows it)."""
         return (
-            f"window {self.period_start}–{self.period_end}: {self.core_count} core, {self.key_count} key, "
+            f"window {self.period_start}–{self.period_end} ({self.rule()}): "
+            f"{self.core_count} core, {self.key_count} key, "
             f"{self.ordinary_count} ordinary; {self.changes.count()} changed; "
             f"{len(self.needs_reassignment)} need reassignment"
         )
@@ -309,7 +501,7 @@ class ClientTierChange(models.Model):
     run = models.ForeignKey(TieringRun, verbose_name=_("tiering run"), on_delete=models.CASCADE, related_name="changes")
     from_tier = models.CharField(_("from tier"), max_length=10, choices=ClientTier.choices)
     to_tier = models.CharField(_("to tier"), max_length=10, choices=ClientTier.choices)
-    volume = models.DecimalField(_("volume in the window"), max_digits=20, decimal_places=2)
+    volume = models.DecimalField(_("ranking measure in the window"), max_digits=20, decimal_places=2)
     cumulative_share = models.DecimalField(_("cumulative share"), max_digits=7, decimal_places=4)
 
     class Meta:

@@ -1,9 +1,10 @@
-"""CSV/XLSX import and export of clients and assignments (django-import-export), all or nothing.
+"""CSV/XLSX import and export of clients, assignments and business records (django-import-export), all or nothing.
 
 A file with any bad row imports nothing: each import runs in one transaction that is rolled back when any row is
 invalid, and every invalid row is reported with its number and the reasons. Rows are saved through the services
-(``client_create`` / ``client_update`` / ``assignment_create``), so an import obeys the same rules as a form: a
-manager's grade must serve the client's tier, one open assignment per client, the tier is never imported.
+(``client_create`` / ``client_update`` / ``assignment_create`` / ``business_record_upsert``), so an import obeys
+the same rules as a form: a manager's grade must serve the client's tier, one open assignment per client, the tier is
+never imported.
 
 Numbering: import-export counts data rows from 1 (the header is not a row); ``import_errors`` turns that into the
 line of the file, where the header is line 1, so "line 3" is what an editor shows.
@@ -19,8 +20,14 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.results import Result
 
-from clients.models import Assignment, Client
-from clients.services import CLIENT_EDITABLE_FIELDS, assignment_create, client_create, client_update
+from clients.models import Assignment, BusinessRecord, Client
+from clients.services import (
+    CLIENT_EDITABLE_FIELDS,
+    assignment_create,
+    business_record_upsert,
+    client_create,
+    client_update,
+)
 from managers.models import AccountManager
 
 
@@ -140,6 +147,51 @@ class AssignmentResource(AllOrNothingResource):
             start=instance.start,
             reason=instance.reason.strip(),
             created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        instance.pk = saved.pk
+
+
+class BusinessRecordResource(AllOrNothingResource):
+    """A client's business of a month by registration code: volume, profit (empty when not known) and products used;
+    a row for a month already recorded replaces it."""
+
+    client = fields.Field(
+        attribute="client",
+        column_name="client",
+        widget=LookupWidget(Client, "registration_code", gettext_lazy("client with registration code")),
+    )
+    client_name = fields.Field(attribute="client__name", column_name="client_name", readonly=True)
+
+    class Meta:
+        model = BusinessRecord
+        fields = ("client", "client_name", "month", "volume", "profit", "products_used")
+        export_order = fields
+        import_id_fields: tuple[str, ...] = ()
+        force_init_instance = True  # business_record_upsert finds the month's row itself
+
+    def export(self, queryset: Any = None, **kwargs: Any) -> Any:
+        queryset = self.get_queryset() if queryset is None else queryset
+        return super().export(queryset.select_related("client"), **kwargs)
+
+    def import_instance(self, instance: BusinessRecord, row: dict, **kwargs: Any) -> None:
+        super().import_instance(instance, row, **kwargs)
+        self.required(
+            instance,
+            {
+                "client": instance.client_id,
+                "month": instance.month,
+                "volume": instance.volume is not None,
+                "products_used": instance.products_used is not None,
+            },
+        )
+
+    def save_instance(self, instance: BusinessRecord, is_create: bool, row: dict, **kwargs: Any) -> None:
+        saved = business_record_upsert(
+            client=instance.client,
+            month=instance.month,
+            volume=instance.volume,
+            profit=instance.profit,
+            products_used=instance.products_used,
         )
         instance.pk = saved.pk
 

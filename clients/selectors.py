@@ -16,7 +16,17 @@ from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 
 from clients.filtersets import ClientFilterSet
-from clients.models import Assignment, BusinessRecord, Client, Contact, Feedback, Interaction, Report
+from clients.models import (
+    Assignment,
+    BusinessCreditPolicy,
+    BusinessRecord,
+    Client,
+    Contact,
+    Feedback,
+    Interaction,
+    Report,
+    TieringPolicy,
+)
 from core.permissions import Action, Kind, Scope
 from managers.models import AccountManager
 from managers.selectors import manager_ids_in_scope, scope_of, works_for
@@ -269,3 +279,18 @@ def client_actions_for_user(user: User, *, current_manager: AccountManager | Non
         write_report=may_write_report_for(user, current_manager),
         manager=current_manager,
     )
+
+
+# --- the rules HR sets per plan year -------------------------------------------------------------------------------
+
+
+def tiering_policy_on(day: dt.date) -> TieringPolicy:
+    """The tiering rule in force on the day: the row of the latest plan year not after the day's year; without one,
+    the defaults (volume; 80 %, 95 %), unsaved."""
+    return TieringPolicy.objects.filter(year__lte=day.year).order_by("-year").first() or TieringPolicy()
+
+
+def business_credit_policy_on(day: dt.date) -> BusinessCreditPolicy:
+    """The business credit rule for a period ending on the day (latest plan year not after the day's year); without
+    one, the default (split by days served), unsaved."""
+    return BusinessCreditPolicy.objects.filter(year__lte=day.year).order_by("-year").first() or BusinessCreditPolicy()

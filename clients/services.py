@@ -19,13 +19,14 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Assignment, BusinessRecord, Client, Feedback, Interaction, Report
 from clients.selectors import client_manager_on
 from core.choices import ClientTier
-from managers.models import AccountManager, Assistant
+from managers.models import AccountManager, Assistant, AssistantKpi
 
 # The fields of a client a user may write; the tier is not among them: only the 80/20 tiering sets it.
 CLIENT_EDITABLE_FIELDS = ("name", "registration_code", "industry", "size", "status", "address")
@@ -295,16 +296,28 @@ def feedback_record(
 
 @transaction.atomic
 def report_write(
-    *, client: Client, manager: AccountManager, kind: str, title: str, body: str, attests_truth: bool
+    *,
+    client: Client,
+    manager: AccountManager,
+    kind: str,
+    title: str,
+    body: str,
+    attests_truth: bool,
+    written_by: AbstractBaseUser | None = None,
 ) -> Report:
-    """File a manager's report on a client they serve today; the manager answers for its truth (004 §八)."""
+    """File a manager's report on a client they serve today, written by the manager or their assistant; the manager
+    answers for its truth (004 §八)."""
+    if written_by is not None:
+        recorder_validate(manager=manager, recorded_by=written_by)
     if not attests_truth:
         raise ValidationError(
             {"attests_truth": _("The account manager must answer for the truth of the report (004 §八).")},
             code="truth_not_attested",
         )
     _client_manager_validate(client=client, manager=manager, day=timezone.localdate(), field="client")
-    report = Report(client=client, manager=manager, kind=kind, title=title, body=body, attests_truth=True)
+    report = Report(
+        client=client, manager=manager, kind=kind, title=title, body=body, attests_truth=True, written_by=written_by
+    )
     report.full_clean()
     report.save()
     return report
@@ -314,7 +327,9 @@ def report_write(
 
 
 @transaction.atomic
-def business_record_upsert(*, client: Client, month: date, volume: Decimal, products_used: int) -> BusinessRecord:
+def business_record_upsert(
+    *, client: Client, month: date, volume: Decimal, products_used: int, profit: Decimal | None = None
+) -> BusinessRecord:
     """Write the client's business of a month (any day of it; stored as the first day), replacing what was there."""
     month = month.replace(day=1)
     record = BusinessRecord.objects.select_for_update().filter(client=client, month=month).first() or BusinessRecord(
@@ -322,6 +337,130 @@ def business_record_upsert(*, client: Client, month: date, volume: Decimal, prod
     )
     record.volume = Decimal(volume)
     record.products_used = products_used
+    record.profit = None if profit is None else Decimal(profit)
     record.full_clean()
     record.save()
     return record
+
+
+# --- assistants' KPIs -------------------------------------------------------------------------------------------
+
+
+def _month_after(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+@transaction.atomic
+def assistant_kpis_compute(*, month: date) -> int:
+    """Compute every active assistant's KPIs of the month (any day of it) from the work they recorded: contacts
+    (interactions they recorded), reports they wrote, follow-ups due and kept; and, for the manager they work for, the
+    clients' satisfaction and sales growth. HR's target, mark and review are kept. Returns the rows written."""
+    month = month.replace(day=1)
+    last_day = _month_after(month) - timedelta(days=1)
+    assistants = list(Assistant.objects.filter(active=True).values_list("pk", "user_id", "manager_id"))
+    users = [user_id for _pk, user_id, _manager in assistants]
+    managers = [manager_id for _pk, _user, manager_id in assistants]
+
+    contacts = _contacts_by_user(users=users, month=month, last_day=last_day)
+    reports = _reports_by_user(users=users, month=month, last_day=last_day)
+    follow_ups = _follow_ups_by_user(users=users, month=month, last_day=last_day)
+    satisfaction = _satisfaction_by_manager(managers=managers, month=month, last_day=last_day)
+    volumes = _volumes_by_manager(managers=managers, month=month, last_day=last_day)
+
+    existing = {
+        kpi.assistant_id: kpi
+        for kpi in AssistantKpi.objects.filter(month=month, assistant_id__in=[a[0] for a in assistants])
+    }
+    now = timezone.now()
+    rows = []
+    for pk, user_id, manager_id in assistants:
+        kpi = existing.get(pk) or AssistantKpi(assistant_id=pk, month=month)
+        kpi.contacts_done = contacts.get(user_id, 0)
+        kpi.reports_written = reports.get(user_id, 0)
+        kpi.follow_ups_due, kpi.follow_ups_kept = follow_ups.get(user_id, (0, 0))
+        average = satisfaction.get(manager_id)
+        kpi.satisfaction = None if average is None else (Decimal(str(average)) * 20).quantize(Decimal("0.01"))
+        kpi.sales_growth_pct = _growth_pct(*volumes.get(manager_id, (None, None)))
+        kpi.computed_at = now
+        kpi.full_clean()
+        kpi.save()
+        rows.append(kpi)
+    return len(rows)
+
+
+def _contacts_by_user(*, users: list[int], month: date, last_day: date) -> dict[int, int]:
+    """Interactions each user recorded in the month."""
+    return dict(
+        Interaction.objects.filter(date__gte=month, date__lte=last_day, recorded_by_id__in=users)
+        .values_list("recorded_by_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _reports_by_user(*, users: list[int], month: date, last_day: date) -> dict[int, int]:
+    """Reports each user wrote in the month."""
+    return dict(
+        Report.objects.filter(written_by_id__in=users, created_at__date__gte=month, created_at__date__lte=last_day)
+        .values_list("written_by_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _follow_ups_by_user(*, users: list[int], month: date, last_day: date) -> dict[int, tuple[int, int]]:
+    """Per user, the follow-ups they set that fell due in the month, and how many of those were kept."""
+    # A follow-up is kept when anyone recorded an interaction with the client after the one that set it, by its date.
+    kept = Interaction.objects.filter(
+        client=OuterRef("client"), date__gt=OuterRef("date"), date__lte=OuterRef("follow_up_date")
+    )
+    return {
+        user_id: (due, done)
+        for user_id, due, done in Interaction.objects.filter(
+            recorded_by_id__in=users, follow_up_date__gte=month, follow_up_date__lte=last_day
+        )
+        .values_list("recorded_by_id")
+        .annotate(due=Count("pk"), done=Count("pk", filter=Q(Exists(kept))))
+        .order_by()
+    }
+
+
+def _satisfaction_by_manager(*, managers: list[int], month: date, last_day: date) -> dict[int, float]:
+    """The average satisfaction (1–5) of the feedback given in the month, per manager."""
+    return dict(
+        Feedback.objects.filter(
+            date__gte=month, date__lte=last_day, manager_id__in=managers, satisfaction__isnull=False
+        )
+        .values_list("manager_id")
+        .annotate(average=Avg("satisfaction"))
+        .order_by()
+    )
+
+
+def _volumes_by_manager(
+    *, managers: list[int], month: date, last_day: date
+) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+    """Per manager, the business volume of their clients this month and the month before."""
+    before = (month - timedelta(days=1)).replace(day=1)
+    # The manager's clients on the month's last day.
+    on_last_day = Q(client__assignments__start__lte=last_day) & (
+        Q(client__assignments__end__isnull=True) | Q(client__assignments__end__gte=last_day)
+    )
+    return {
+        manager_id: (now, earlier)
+        for manager_id, now, earlier in BusinessRecord.objects.filter(
+            on_last_day, client__assignments__manager_id__in=managers, month__in=[before, month]
+        )
+        .values_list("client__assignments__manager_id")
+        .annotate(now=Sum("volume", filter=Q(month=month)), earlier=Sum("volume", filter=Q(month=before)))
+        .order_by()
+    }
+
+
+def _growth_pct(volume_now: Decimal | None, volume_before: Decimal | None) -> Decimal | None:
+    """Growth of this month's volume over the month before's, in percent; None without a volume before."""
+    if not volume_before:
+        return None
+    return ((Decimal(str(volume_now or 0)) - Decimal(str(volume_before))) / Decimal(str(volume_before)) * 100).quantize(
+        Decimal("0.01")
+    )

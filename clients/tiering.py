@@ -1,16 +1,20 @@
 """The 80/20 tiering of clients (核心客户), computed set-based in the database.
 
-The rule, exactly:
+The rule, exactly (the measure and the two cut-offs are the TieringPolicy in force on the run's day, HR's data;
+the defaults are volume, 80 % and 95 %):
 - The window is the last 12 full months before ``today``: from the first day of the month twelve months before
   today's month to the last day of the month before today's (on 2026-11-23: 2025-11-01 … 2026-10-31).
-- Every client is ranked by its business volume in the window, largest first; equal volumes are ranked by primary
-  key (the older client first), so the order is total and the result does not depend on the database.
-- Core clients are the smallest prefix of that ranking whose volume reaches 80 % of the total: a client is core
-  when the volume ranked before it is still below 80 % (so the client that crosses 80 % is core).
-- Key clients are the next ones, up to the client that crosses 95 %: volume before it below 95 %, not core.
-- The rest are ordinary, and so is every client with no volume in the window (whatever its rank).
-- The comparisons are made as ``5 × before < 4 × total`` and ``20 × before < 19 × total``: integer multiples,
-  so a share of exactly 80 % is never blurred by a rounded 0.8 on a database that computes in floating point.
+- Every client's measure in the window: its business volume; or its profit (a loss counts as 0); or a mix, its share
+  of the total volume and its share of the total profit weighted by the policy (volume weight + profit weight = 100),
+  expressed in volume units (× the total volume) so that figures keep their scale.
+- Every client is ranked by its measure, largest first; equal measures are ranked by primary key (the older client
+  first), so the order is total and the result does not depend on the database.
+- Core clients are the smallest prefix of that ranking whose measure reaches the core share (80 %) of the total: a
+  client is core when the measure ranked before it is still below the core share (so the one that crosses it is core).
+- Key clients are the next ones, up to the client that crosses the key share (95 %): before it below it, not core.
+- The rest are ordinary, and so is every client with no measure (0) in the window (whatever its rank).
+- The comparisons are made as ``10000 × before < basis points × total`` (80 % = 8000): integer multiples, so a
+  share of exactly 80 % is never blurred by a rounded 0.8 on a database that computes in floating point.
 
 All of it is a handful of queries whatever the number of clients: one ranking query (one GROUP BY read by window
 functions) that returns only the clients whose tier changes and the ~100 ranks kept for the 80/20 chart, one bulk
@@ -31,7 +35,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from clients.db_triggers import TIERING_LOCK_KEY
-from clients.models import Assignment, BusinessRecord, Client, ClientTierChange, TieringRun
+from clients.models import Assignment, BusinessRecord, Client, ClientTierChange, TieringPolicy, TieringRun
+from clients.selectors import tiering_policy_on
 from core.choices import ClientTier
 from managers.models import AccountManager, Grade, GradeChange
 
@@ -51,8 +56,9 @@ def tiering_window(today: date) -> TieringWindow:
     return TieringWindow(start=date(month_index // 12, month_index % 12 + 1, 1), end=end)
 
 
-# The rule above over any relation volumes(id, tier, volume), as CTEs: `ranked` orders the rows and `tiered` gives
-# each its new_tier. Plain SQL that PostgreSQL and SQLite both run.
+# The rule above over any relation volumes(id, tier, volume) (volume: the ranking measure), as CTEs: `ranked` orders
+# the rows and `tiered` gives each its new_tier. Plain SQL that PostgreSQL and SQLite both run. {core} and {key} are
+# the cut-offs in basis points (whole numbers, formatted in by tiers_sql).
 TIERS_SQL = """
 WITH volumes AS ({volumes}),
 ranked AS (
@@ -66,13 +72,13 @@ ranked AS (
 tiered AS (
     SELECT id, tier, volume, cumulative, total, position, clients,
            CASE WHEN NOT (volume > 0) THEN 'ordinary'
-                WHEN 5 * (cumulative - volume) < 4 * total THEN 'core'
-                WHEN 20 * (cumulative - volume) < 19 * total THEN 'key'
+                WHEN 10000 * (cumulative - volume) < {core} * total THEN 'core'
+                WHEN 10000 * (cumulative - volume) < {key} * total THEN 'key'
                 ELSE 'ordinary' END AS new_tier
     FROM ranked
 )
 """
-# Every client's volume in the window, aggregated once in a GROUP BY that the window functions read (an ORM
+# Every client's measure in the window, aggregated once in a GROUP BY that the window functions read (an ORM
 # annotation would inline a correlated subquery in each place that uses the volume). Parameters: the window's days.
 WINDOW_VOLUMES_SQL = """
     SELECT c.id, c.tier, COALESCE(v.volume, 0) AS volume
@@ -81,6 +87,31 @@ WINDOW_VOLUMES_SQL = """
         SELECT client_id, SUM(volume) AS volume FROM {business}
         WHERE month >= %s AND month <= %s GROUP BY client_id
     ) v ON v.client_id = c.id
+"""
+WINDOW_PROFITS_SQL = """
+    SELECT c.id, c.tier, CASE WHEN v.profit > 0 THEN v.profit ELSE 0 END AS volume
+    FROM {client} c
+    LEFT JOIN (
+        SELECT client_id, SUM(profit) AS profit FROM {business}
+        WHERE month >= %s AND month <= %s GROUP BY client_id
+    ) v ON v.client_id = c.id
+"""
+# The mix: (wv × volume share + wp × profit share) / 100 × the total volume (the total profit when no volume), so the
+# measure sums to the total volume and shares are the weighted shares. `* 1.0`: SQLite divides whole numbers exactly.
+WINDOW_MIX_SQL = """
+    SELECT id, tier,
+           (COALESCE({volume_weight} * 1.0 * volume / NULLIF(SUM(volume) OVER (), 0), 0)
+            + COALESCE({profit_weight} * 1.0 * profit / NULLIF(SUM(profit) OVER (), 0), 0))
+           * COALESCE(NULLIF(SUM(volume) OVER (), 0), SUM(profit) OVER ()) / 100 AS volume
+    FROM (
+        SELECT c.id, c.tier, COALESCE(v.volume, 0) AS volume,
+               CASE WHEN v.profit > 0 THEN v.profit ELSE 0 END AS profit
+        FROM {client} c
+        LEFT JOIN (
+            SELECT client_id, SUM(volume) AS volume, SUM(profit) AS profit FROM {business}
+            WHERE month >= %s AND month <= %s GROUP BY client_id
+        ) v ON v.client_id = c.id
+    ) measured
 """
 # The clients whose tier changes and the ranks sampled for the 80/20 chart (rank 1, the last rank, and the first
 # rank at or after each 1/PARETO_POINTS of the clients: rank r is sampled when floor(P·r/n) > floor(P·(r-1)/n)).
@@ -120,19 +151,39 @@ def _volume(value: object) -> Decimal:
     return Decimal(repr(value) if isinstance(value, float) else str(value or 0)).quantize(CENT)
 
 
-def ranking_sql() -> str:
-    """The one ranking query of a run, with the window's first and last day as its two parameters."""
-    volumes = WINDOW_VOLUMES_SQL.format(
+DEFAULT_POLICY = TieringPolicy()  # volume; 80 %, 95 %: the rule when HR has no row for the year
+
+
+def _basis_points(share: Decimal) -> int:
+    return int((Decimal(share) * 100).to_integral_value())
+
+
+def tiers_sql(volumes: str, policy: TieringPolicy = DEFAULT_POLICY) -> str:
+    """The CTEs of the rule over the relation `volumes`, with the policy's cut-offs."""
+    return TIERS_SQL.format(volumes=volumes, core=_basis_points(policy.core_share), key=_basis_points(policy.key_share))
+
+
+def ranking_sql(policy: TieringPolicy = DEFAULT_POLICY) -> str:
+    """The one ranking query of a run by the policy's measure and cut-offs, with the window's first and last day as
+    its two parameters."""
+    template = {
+        TieringPolicy.Measure.VOLUME: WINDOW_VOLUMES_SQL,
+        TieringPolicy.Measure.PROFIT: WINDOW_PROFITS_SQL,
+        TieringPolicy.Measure.MIX: WINDOW_MIX_SQL,
+    }[policy.measure]
+    volumes = template.format(
         client=connection.ops.quote_name(Client._meta.db_table),
         business=connection.ops.quote_name(BusinessRecord._meta.db_table),
+        volume_weight=int(policy.volume_weight),
+        profit_weight=int(policy.profit_weight),
     )
-    return TIERS_SQL.format(volumes=volumes) + RANKING_SELECT_SQL.format(points=int(PARETO_POINTS))
+    return tiers_sql(volumes, policy) + RANKING_SELECT_SQL.format(points=int(PARETO_POINTS))
 
 
-def client_ranking(window: TieringWindow) -> list[RankedClient]:
+def client_ranking(window: TieringWindow, policy: TieringPolicy = DEFAULT_POLICY) -> list[RankedClient]:
     """The clients whose tier the rule changes and the sampled ranks of the 80/20 chart, in rank order (one query)."""
     with connection.cursor() as cursor:
-        cursor.execute(ranking_sql(), [window.start, window.end])
+        cursor.execute(ranking_sql(policy), [window.start, window.end])
         return [
             RankedClient(
                 pk=pk,
@@ -149,9 +200,9 @@ def client_ranking(window: TieringWindow) -> list[RankedClient]:
         ]
 
 
-def tiers_for_volumes(volumes: Mapping[int, int]) -> dict[int, str]:
-    """The tier the rule gives each id for the given window volumes (whole numbers, e.g. cents), for data not yet in
-    the database: the benchmark builds its company's tiers with it."""
+def tiers_for_volumes(volumes: Mapping[int, int], policy: TieringPolicy = DEFAULT_POLICY) -> dict[int, str]:
+    """The tier the rule's cut-offs give each id for the given window measures (whole numbers, e.g. cents), for data
+    not yet in the database: the benchmark builds its company's tiers with it."""
     if not volumes:
         return {}
     rows = ", ".join(["(%s, '', %s)"] * len(volumes))
@@ -159,7 +210,7 @@ def tiers_for_volumes(volumes: Mapping[int, int]) -> dict[int, str]:
     values = f"SELECT column1 AS id, column2 AS tier, column3 AS volume FROM (VALUES {rows}) AS given"
     with connection.cursor() as cursor:
         cursor.execute(
-            TIERS_SQL.format(volumes=values) + "SELECT id, new_tier FROM tiered",
+            tiers_sql(values, policy) + "SELECT id, new_tier FROM tiered",
             [value for pair in volumes.items() for value in pair],
         )
         return dict(cursor.fetchall())
@@ -215,15 +266,17 @@ def clients_needing_reassignment(day: date) -> list[dict[str, object]]:
 
 @transaction.atomic
 def tiering_run(*, today: date | None = None) -> TieringRun:
-    """Recompute every client's tier by the 80/20 rule, keep the history of changes, and list mismatched managers."""
+    """Recompute every client's tier by the 80/20 rule in force (TieringPolicy), keep the history of changes and the
+    rule used, and list mismatched managers."""
     today = today or timezone.localdate()
     window = tiering_window(today)
+    policy = tiering_policy_on(today)
     if connection.vendor == "postgresql":
         # One run at a time (a second waits, then finds nothing to change); assignment writes wait for it too.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TIERING_LOCK_KEY])
 
-    ranking = client_ranking(window)
+    ranking = client_ranking(window, policy)
     changed = [
         (row.pk, row.tier, row.new_tier, row.volume, row.cumulative, row.total)
         for row in ranking
@@ -236,6 +289,12 @@ def tiering_run(*, today: date | None = None) -> TieringRun:
     run = TieringRun.objects.create(
         period_start=window.start,
         period_end=window.end,
+        policy=policy if policy.pk else None,
+        measure=policy.measure,
+        volume_weight=policy.volume_weight,
+        profit_weight=policy.profit_weight,
+        core_share=policy.core_share,
+        key_share=policy.key_share,
         total_volume=total,
         core_count=0,
         key_count=0,

@@ -177,6 +177,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
             title=data["title"],
             body=data["body"],
             attests_truth=data["attests_truth"],
+            written_by=request.user,
         )
 
     return _post_to_client(

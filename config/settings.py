@@ -151,7 +151,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, base_dir=BASE_DIR)
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     # Redis redelivers a message left unacknowledged (its worker died) after this many seconds: longer than the
-    # longest task and the longest retry countdown (core.jobs: 5 min), so a live task is never delivered twice.
+    # longest retry countdown (core.jobs: 1 min). A job whose worker died is resumed much sooner by beat
+    # (core.jobs.jobs_dispatch), and a redelivery while the job still runs does nothing (its lock is held).
     # Fault tests set a few seconds for their own workers, and sweep for lost messages every second.
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
     if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 60:
@@ -164,15 +165,28 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
+# The worker writes nothing to the result backend: a STARTED/RETRY/SUCCESS write is made outside the task's retries,
+# so with the database down it failed, and Celery acknowledged the message and lost the job. A job's state is its
+# occurrence and its runs (core.models), written inside the task, where a database error is retried.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = False
+CELERY_TASK_TRACK_STARTED = False
+CELERY_RESULT_EXPIRES = None  # nothing stored, nothing to clean up (no "celery.backend_cleanup" schedule)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "core.beat:JobScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+# Jobs (core.jobs): beat sends what is waiting (saved while the broker was down, interrupted by a lost worker) this
+# often; a job queued this long without a worker taking it is sent again; SQLite only (no advisory locks): a job
+# running this long is taken for interrupted; finished jobs are kept this many days.
+JOBS_DISPATCH_SECONDS = env.int("JOBS_DISPATCH_SECONDS", default=15)
+JOBS_REQUEUE_SECONDS = env.int("JOBS_REQUEUE_SECONDS", default=900)
+JOBS_STALE_SECONDS = env.int("JOBS_STALE_SECONDS", default=3600)
+JOBS_KEEP_DAYS = env.int("JOBS_KEEP_DAYS", default=90)
 
 # Production hardening: on whenever DEBUG is off; each can be relaxed from the environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from core import views as core_views
 from home import views
 
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = _("Account-manager system")
 admin.site.index_title = _("HR administration")

@@ -1,13 +1,23 @@
-"""HR's view of the scheduled and queued jobs: when each last ran, how long it took, what failed and why."""
+"""HR's view of the jobs: each occurrence and its state, each run (when, how long, what failed and why), and the beat
+schedules with how late each may catch up."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_celery_beat.admin import PeriodicTaskAdmin, PeriodicTaskForm
+from django_celery_beat.models import PeriodicTask
 
-from core.models import JobRun
+from core.admin_jobs import queued_jobs_report
+from core.beat import schedule_catch_up_set, schedule_run_now
+from core.jobs import jobs_send_again
+from core.models import JobOccurrence, JobRun, ScheduleCatchUp
 
 
 class LatestPerJobFilter(admin.SimpleListFilter):
@@ -57,3 +67,86 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: JobRun | None = None) -> bool:
         return False
+
+
+@admin.register(JobOccurrence)
+class JobOccurrenceAdmin(admin.ModelAdmin):
+    """Every job, scheduled or requested: what it is for, its state, its attempts, why it failed or was refused."""
+
+    list_display = ("key", "status", "scheduled_for", "created_at", "attempts", "finished_at", "error_short")
+    list_filter = ("status", "task", "schedule_name")
+    search_fields = ("key", "task", "task_id", "error")
+    readonly_fields = [field.name for field in JobOccurrence._meta.fields]
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    @admin.display(description=_("error"))
+    def error_short(self, obj: JobOccurrence) -> str:
+        text = obj.refusal_text() or obj.send_error or obj.error
+        lines = [line for line in text.strip().splitlines() if line.strip()]
+        return lines[-1][:200] if lines else ""
+
+    @admin.action(description=_("Send the selected failed or missed jobs again"))
+    def send_again(self, request: HttpRequest, queryset: QuerySet[JobOccurrence]) -> None:
+        count = jobs_send_again(pks=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%(count)d job will be sent again.", "%(count)d jobs will be sent again.", count)
+            % {"count": count},
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: JobOccurrence | None = None) -> bool:
+        return False
+
+
+class PeriodicTaskCatchUpForm(PeriodicTaskForm):
+    catch_up_within = forms.DurationField(
+        label=_("Catch up within"),
+        required=False,
+        help_text=ScheduleCatchUp._meta.get_field("within").help_text,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rule = ScheduleCatchUp.objects.filter(periodic_task_id=self.instance.pk).first() if self.instance.pk else None
+        self.fields["catch_up_within"].initial = rule.within if rule else None
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class JobScheduleAdmin(PeriodicTaskAdmin):
+    """The beat schedules, with how late each may catch up, and "Run selected tasks" through the jobs' one way in
+    (core.jobs.job_submit): recorded first, sent when the broker can be reached, never a 500."""
+
+    form = PeriodicTaskCatchUpForm
+    fieldsets = tuple(
+        (
+            name,
+            {**options, "fields": (*options["fields"], "catch_up_within")}
+            if "crontab" in options["fields"]
+            else options,
+        )
+        for name, options in PeriodicTaskAdmin.fieldsets
+    )
+
+    def save_model(self, request: HttpRequest, obj: PeriodicTask, form: forms.Form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        schedule_catch_up_set(periodic_task=obj, within=form.cleaned_data.get("catch_up_within"))
+
+    @admin.action(description=_("Run selected tasks"))
+    def run_tasks(self, request: HttpRequest, queryset: QuerySet[PeriodicTask]) -> None:
+        queued_jobs_report(
+            self,
+            request,
+            ((row.name, schedule_run_now(row), "") for row in queryset),
+            started=_("Queued; follow its progress:"),
+            later=lambda names: (
+                _("The job queue cannot be reached right now: %(jobs)s saved and will run when it is back.")
+                % {"jobs": names}
+            ),
+        )

@@ -1,17 +1,21 @@
-"""What every page needs to know about the user: their role, for the navigation."""
+"""What every page needs to know about the user: their role and the links of the navigation bar."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
+from core.navigation import nav_links
 from core.roles import ROLE_LABELS, Role, role_of
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    role = role_of(request.user) if hasattr(request, "user") else None
+    if not hasattr(request, "user"):
+        return {"role": None, "role_label": "", "nav_links": []}
+    role = role_of(request.user)
     return {
         "role": role,
         "role_label": ROLE_LABELS.get(role, "") if role else "",
+        "nav_links": nav_links(request.user, request.path),
         "is_hr": role == Role.HR,
         "is_manager": role == Role.ACCOUNT_MANAGER,
         "is_department_head": role == Role.DEPARTMENT_HEAD,

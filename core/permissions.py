@@ -1,18 +1,8 @@
-"""Who may see and do what: the permission matrix of the product, as data.
+"""Who may see and do what, as data: for each actor, kind of object and action, the scope of objects allowed.
 
-``MATRIX`` says, for each actor (HR, a department head, each grade of account manager, a key-account assistant and a
-client answering a survey link), each kind of object and each action (list, view, create, change), the *scope* of
-objects the actor may act on: all of them, their department's, their supervision line's, their own, those of the
-manager they work for, the one behind their survey link, or none. The README's "Permissions" table is this matrix.
-
-The matrix is read where the objects live: ``managers.selectors`` turns a user into their cell (``scope_of``) and a
-scope into managers; each app's ``selectors.py`` has one entry point per kind (``clients_visible_to``,
-``appraisals_visible_to``, ``pay_statements_visible_to`` ...) next to its ``can_*`` predicates, which the pages,
-exports, the admin and each app's ``rules.py`` call. A denied object is a 404 (never a 403): whether a colleague's
-client, appraisal or pay statement exists is itself not the user's business.
-
-The grade changes only the extent of a manager's line (a trainee supervises no one, so their line is themselves):
-the scopes of the four grades are the same words, and the line is computed from the supervisor chain.
+The README's "Permissions" table is ``MATRIX``. ``managers.selectors.scope_of`` turns a user into their cell; each
+app's ``selectors.py`` has one entry point per kind (``clients_visible_to`` ...). A denied object is a 404, never a
+403: whether a colleague's client, appraisal or pay statement exists is not the user's business.
 """
 
 from __future__ import annotations
@@ -151,6 +141,12 @@ def actor_for(role: Role | None, grade_code: str | None = None) -> Actor | None:
 # The four grades share one row today, so a manager's cell needs no query for their grade; the day a grade gets rights
 # of its own, the grade is looked up.
 GRADES_SHARE_ONE_ROW = all(MATRIX[a] == MATRIX[Actor.SENIOR] for a in (Actor.FIRST, Actor.SECOND, Actor.TRAINEE))
+
+
+def scope_for_role(role: Role | None, kind: Kind, action: Action) -> Scope:
+    """The cell known from the role alone: an account manager's grades share one row, so no grade is looked up."""
+    actor = Actor.SENIOR if role == Role.ACCOUNT_MANAGER and GRADES_SHARE_ONE_ROW else actor_for(role)
+    return Scope.NONE if actor is None else MATRIX[actor][kind][action]
 
 
 def is_hr(user: User) -> bool:

@@ -1,8 +1,8 @@
-"""System tasks: the heartbeat proves web → broker → worker → database works; pending jobs are sent when it does."""
+"""System tasks: the heartbeat proves web → broker → worker → database works; waiting jobs are sent when it does."""
 
 from celery import shared_task
 
-from core.jobs import PENDING, TASK_OPTIONS, job_run, jobs_pending_dispatch
+from core.jobs import TASK_OPTIONS, job_run, jobs_dispatch
 from core.models import JobRun
 
 
@@ -19,14 +19,6 @@ def heartbeat(self) -> int:
 
 @shared_task(bind=True, name="core.jobs_pending_dispatch", **TASK_OPTIONS)
 def jobs_pending_dispatch_task(self) -> int:
-    """Send the jobs saved while the broker was unreachable (beat row "Send pending jobs", every minute)."""
-    if not JobRun.objects.filter(status=PENDING).exists():
-        return 0  # the usual case: no run record, so the job list is not flooded every minute
-
-    def work(run: JobRun) -> int:
-        sent = jobs_pending_dispatch()
-        run.result = f"{sent} pending job(s) sent"
-        return sent
-
-    # Not one transaction: each job is sent and its pending row removed in a transaction of its own.
-    return job_run("send pending jobs", work, task_id=self.request.id, atomic=False)
+    """Send the jobs waiting to be sent (beat does it itself every few seconds; this task lets a worker do it too,
+    e.g. from the admin). No run record: it would flood the job list; its occurrence says when it ran."""
+    return jobs_dispatch().sent

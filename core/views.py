@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from core import permissions
 from core.health import broker_status, database_status
-from core.models import JobRun
+from core.jobs import job_progress_of
 
 
 @never_cache
@@ -23,22 +23,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
-JOB_FINAL_STATES = {JobRun.Status.SUCCEEDED, JobRun.Status.FAILED}
-
-
 @login_required
 def job_progress(request: HttpRequest, task_id: str) -> HttpResponse:
     """The state of a queued job, for the page that started it: refreshes itself until the job has ended, then
-    links to the result. Jobs are started by HR, so only HR sees them."""
+    links to the result (or says, in the reader's language, why the job refused). Jobs are started by HR, so only
+    HR sees them."""
     if not permissions.is_hr(request.user):
         raise Http404
-    run = JobRun.objects.filter(task_id=task_id).order_by("-pk").first()
+    progress = job_progress_of(task_id)
     result_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(result_url, allowed_hosts={request.get_host()}):
         result_url = ""
-    finished = run is not None and run.status in JOB_FINAL_STATES
     return render(
         request,
         "jobs/progress.html",
-        {"run": run, "task_id": task_id, "finished": finished, "result_url": result_url if finished else ""},
+        {
+            "progress": progress,
+            "occurrence": progress.occurrence,
+            "run": progress.run,
+            "task_id": task_id,
+            "finished": progress.finished,
+            "result_url": result_url if progress.state == "succeeded" else "",
+        },
     )

@@ -15,10 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_jobs import queued_jobs_report
+from core.jobs import enqueue
 from core.refusals import refusal_text
 from incentives.forms import PayAdjustmentForm
-from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
+from incentives.models import Departure, PayPeriod, PayScheme, PayStatement, Recognition
 from incentives.services import (
+    departure_record,
     pay_adjustment_create,
     pay_period_approve,
     pay_period_create,
@@ -26,6 +29,7 @@ from incentives.services import (
     pay_statement_approve,
     recognition_award,
 )
+from incentives.tasks import pay_statements_generate_task
 
 
 @admin.register(PayScheme)
@@ -40,37 +44,62 @@ class PaySchemeAdmin(SimpleHistoryAdmin):
         "behaviour_rate",
         "behaviour_floor",
         "behaviour_cap",
+        "performance_basis",
+        "without_appraisal",
         "currency",
     )
-    list_filter = ("year", "grade")
+    list_filter = ("year", "grade", "performance_basis", "without_appraisal")
     readonly_fields = ("currency",)
+    fieldsets = (
+        (None, {"fields": ("grade", "year", "currency", "base_salary")}),
+        (
+            _("performance pay and behaviour component"),
+            {
+                "fields": (
+                    "performance_rate",
+                    "performance_floor",
+                    "performance_cap",
+                    "behaviour_rate",
+                    "behaviour_floor",
+                    "behaviour_cap",
+                )
+            },
+        ),
+        (
+            _("which appraisal pays each month"),
+            {
+                "fields": ("performance_basis", "without_appraisal"),
+                "description": _(
+                    "Payroll runs every month for every manager employed in it; it never waits for an appraisal. "
+                    "These two settings say which appraisal's scores pay a month, and what a month pays when there "
+                    "is none yet. Every line of a statement names the appraisal and the days it pays for."
+                ),
+            },
+        ),
+    )
 
 
 @admin.register(PayPeriod)
 class PayPeriodAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "start", "end", "cycle", "state", "approved_at", "exported_at")
+    list_display = ("code", "start", "end", "state", "approved_at", "exported_at")
     list_filter = ("state",)
     readonly_fields = ("state", "approved_at", "approved_by", "exported_at")
     actions = ("generate_statements", "approve_period", "export_csv", "export_xlsx")
 
     def get_readonly_fields(self, request: HttpRequest, obj: PayPeriod | None = None) -> tuple[str, ...]:
         if obj is not None and obj.state != PayPeriod.State.DRAFT:
-            return ("code", "start", "end", "cycle", *self.readonly_fields)
+            return ("code", "start", "end", *self.readonly_fields)
         return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: PayPeriod, form: object, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:
-            created = pay_period_create(code=obj.code, start=obj.start, end=obj.end, cycle=obj.cycle)
+            created = pay_period_create(code=obj.code, start=obj.start, end=obj.end)
             obj.pk = created.pk
 
     @admin.action(description=_("Generate pay statements (in the background)"))
     def generate_statements(self, request: HttpRequest, queryset: QuerySet[PayPeriod]) -> None:
-        from core.admin_jobs import queued_jobs_report
-        from core.jobs import enqueue
-        from incentives.tasks import pay_statements_generate_task
-
         # Queued after commit (core.jobs.enqueue); with the broker down, saved to be sent when it is back. Each
         # period's job has a progress page that links to its statements when done.
         statements = reverse("admin:incentives_paystatement_changelist")
@@ -254,4 +283,22 @@ class RecognitionAdmin(SimpleHistoryAdmin):
             appraisal=obj.appraisal,
             by=request.user,
         )
+        obj.pk = created.pk
+
+
+@admin.register(Departure)
+class DepartureAdmin(SimpleHistoryAdmin):
+    """A leaver's last day: the month of leaving is paid up to it; later months owe only catch-ups or adjustments."""
+
+    list_display = ("manager", "last_day", "recorded_by", "recorded_at")
+    search_fields = ("manager__employee_no", "manager__user__first_name", "manager__user__last_name")
+    list_select_related = ("manager__user", "recorded_by")
+    raw_id_fields = ("manager",)
+    exclude = ("recorded_by",)
+
+    def save_model(self, request: HttpRequest, obj: Departure, form: object, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = departure_record(manager=obj.manager, last_day=obj.last_day, by=request.user, note=obj.note)
         obj.pk = created.pk

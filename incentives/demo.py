@@ -10,12 +10,11 @@ from typing import TextIO
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from appraisals.models import Appraisal, AppraisalCycle
 from core.refusals import refusal_text
 from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
 from incentives.services import (
     pay_period_approve,
-    pay_period_create,
+    pay_period_for_month,
     pay_scheme_create,
     pay_statements_generate,
     recognition_award,
@@ -23,7 +22,9 @@ from incentives.services import (
 from managers.models import AccountManager, Grade
 
 YEAR = 2026
-# grade: performance rate, floor, cap; behaviour rate, floor, cap (CNY per point, per half-year period).
+# January to September: the demo's "now" is 1 October 2026, when September's payroll runs.
+PAID_MONTHS = [dt.date(YEAR, month, 1) for month in range(1, 10)]
+# grade: performance rate, floor, cap; behaviour rate, floor, cap (CNY per point, per month).
 RATES = {
     Grade.Code.SENIOR: ("80", "1000", "6000", "30", "0", "3000"),
     Grade.Code.FIRST: ("60", "500", "4500", "25", "0", "2500"),
@@ -72,26 +73,23 @@ def _schemes(stdout: TextIO) -> None:
         stdout.write(f"  pay scheme {YEAR} {grade.code}")
 
 
-def _period(users: dict[str, User], stdout: TextIO) -> None:
-    start, end = dt.date(YEAR, 1, 1), dt.date(YEAR, 6, 30)
-    cycle = AppraisalCycle.objects.filter(
-        state=AppraisalCycle.State.CLOSED, period_start__lte=start, period_end__gte=end
-    ).first()
-    if cycle is None or not Appraisal.objects.filter(cycle=cycle, finalised_at__isnull=False).exists():
-        return  # the appraisals demo has not closed 2026 H1 (yet): nothing to pay
-    period = PayPeriod.objects.filter(code=f"{YEAR}-H1").first() or pay_period_create(
-        code=f"{YEAR}-H1", start=start, end=end, cycle=cycle
-    )
-    if period.state != PayPeriod.State.DRAFT:
+def _payroll(users: dict[str, User], stdout: TextIO) -> None:
+    """Pay each month of the demo's year up to its "now", one month after the other as the monthly job would, each
+    approved before the next; the last one is left a draft for HR to approve."""
+    if not AccountManager.objects.exists():
         return
-    try:
-        pay_statements_generate(period=period)
-        if PayStatement.objects.filter(period=period).exists():
-            pay_period_approve(period=period, by=users["hr"])
-    except ValidationError as error:
-        stdout.write(f"  pay period {period.code} left as a draft: {refusal_text(error)}")
-        return
-    stdout.write(f"  pay period {period.code} generated and approved")
+    for month in PAID_MONTHS:
+        period = pay_period_for_month(day=month)
+        if period.state != PayPeriod.State.DRAFT:
+            continue
+        try:
+            changed = pay_statements_generate(period=period)
+            if month != PAID_MONTHS[-1] and PayStatement.objects.filter(period=period).exists():
+                pay_period_approve(period=period, by=users["hr"])
+        except ValidationError as error:
+            stdout.write(f"  pay period {period.code} left as a draft: {refusal_text(error)}")
+            return
+        stdout.write(f"  pay period {period.code}: {changed} statements")
 
 
 def _recognitions(users: dict[str, User]) -> None:
@@ -106,5 +104,5 @@ def _recognitions(users: dict[str, User]) -> None:
 def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
     """Create this app's demo data; a re-run with the same seed creates nothing new."""
     _schemes(stdout)
-    _period(users, stdout)
+    _payroll(users, stdout)
     _recognitions(users)

@@ -5,24 +5,28 @@ cents) in `PayStatement.explanation`, and read back typed with `pay_explanation_
 printable report and the exports. A regular statement is explained by `RegularPay`, an adjustment by
 `PayAdjustment`.
 
-Schema version 1 is the shape written since the first statement; an explanation without `schema_version` is
-version 1.
+Schema version 2 (monthly pay) adds to every part of a term which days it pays for (`pays_for`), which appraisal
+and scores it used (`appraisal`), the rule that decided it (`basis`), and for a catch-up or adjustment line what had
+been paid for those days before. Version 1 (one period paid from the closed cycle covering it; an explanation without
+`schema_version` is version 1) is still read: its parts are given the period's days and the statement's appraisal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incentives.money import CURRENCY, ZERO
 from managers.selectors import grade_label
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 REGULAR = "regular"
 ADJUSTMENT = "adjustment"
 TERMS = ("base_salary", "performance_pay", "behaviour_component")
@@ -53,7 +57,7 @@ def _date(value: str | None) -> dt.date | None:
 
 def _check_version(data: Mapping[str, Any]) -> int:
     version = data.get("schema_version", 1)
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ValueError(f"Unknown pay explanation schema version {version!r}.")
     return version
 
@@ -87,7 +91,8 @@ class PeriodShown:
 
 @dataclass(frozen=True)
 class AppraisalScores:
-    """The appraisal a regular statement pays, and the scores it was paid on."""
+    """An appraisal a line pays from, and the scores it was paid on (compared later with the appraisal's current
+    scores: a difference is adjusted on the next statement)."""
 
     id: int | None
     cycle: int | None
@@ -95,15 +100,23 @@ class AppraisalScores:
     behaviour_score: Decimal
     total_score: Decimal | None
     band: str
+    cycle_name: str = ""
+    appeal_open: bool = False  # paid while an appeal was open: provisional until HR decides it
+
+    def score(self, term: str) -> Decimal:
+        """The score a performance or behaviour term is paid on."""
+        return self.performance_score if term == "performance_pay" else self.behaviour_score
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "cycle": self.cycle,
+            "cycle_name": self.cycle_name,
             "performance_score": str(self.performance_score),
             "behaviour_score": str(self.behaviour_score),
             "total_score": None if self.total_score is None else str(self.total_score),
             "band": self.band,
+            "appeal_open": self.appeal_open,
         }
 
     @classmethod
@@ -116,6 +129,8 @@ class AppraisalScores:
             behaviour_score=_decimal(data.get("behaviour_score")),
             total_score=None if total in (None, "") else Decimal(str(total)),
             band=data.get("band", ""),
+            cycle_name=data.get("cycle_name", ""),
+            appeal_open=bool(data.get("appeal_open", False)),
         )
 
 
@@ -168,10 +183,37 @@ class TermInput:
         return str(INPUT_LABELS.get(self.name, self.name))
 
 
+# What a part of a term is: this month's own pay, a catch-up of an earlier month paid nothing while it waited for an
+# appraisal, or an adjustment of an earlier month whose appraisal was re-scored after it was paid.
+LINE_MONTH = "month"
+LINE_CATCH_UP = "catch_up"
+LINE_ADJUSTMENT = "adjustment"
+LINE_LABELS = {
+    LINE_MONTH: _("this month"),
+    LINE_CATCH_UP: _("catch-up"),
+    LINE_ADJUSTMENT: _("adjustment"),
+}
+
+# The rule that decided a part's amount (its `basis`).
+BASIS_DAYS_IN_GRADE = "days_in_grade"
+BASIS_LAST_CLOSED = "last_closed"
+BASIS_COVERING_CYCLE = "covering_cycle"
+BASIS_AWAITING_CYCLE = "awaiting_cycle"
+BASIS_NO_APPRAISAL_CATCH_UP = "no_appraisal_catch_up"
+BASIS_NO_APPRAISAL_NONE = "no_appraisal_none"
+BASIS_CATCH_UP = "catch_up"
+BASIS_RESCORED = "rescored"
+BASIS_APPEAL_UPHELD = "appeal_upheld"
+# Paid nothing for now, and owed: a later statement catches these days up once an appraisal can pay them.
+OWED_BASES = frozenset({BASIS_AWAITING_CYCLE, BASIS_NO_APPRAISAL_CATCH_UP})
+
+
 @dataclass(frozen=True)
 class TermPart:
-    """A term's part for the days one grade was held: the full-period amount under that grade's scheme, and the
-    share of it for those days."""
+    """A line of a term: an amount for some days held in one grade, the full-month amount under that grade's scheme
+    and the share of it for those days; which days it pays for, which appraisal it used and the rule that decided
+    it. A catch-up or adjustment line pays the difference between what those days are due now and what they were
+    paid before."""
 
     grade: str
     inputs: tuple[TermInput, ...]
@@ -180,10 +222,96 @@ class TermPart:
     period_days: int
     formula: str
     amount: Decimal
+    line: str = LINE_MONTH
+    pays_for: PeriodShown | None = None
+    appraisal: AppraisalScores | None = None
+    basis: str = ""
+    cycle_name: str = ""  # the cycle awaited, when no appraisal could pay yet
+    paid_before: Decimal = ZERO
+    previous: AppraisalScores | None = None  # an adjustment: the scores the days were paid on before
 
     @property
     def grade_label(self) -> str:
         return grade_label(self.grade)
+
+    @property
+    def line_label(self) -> str:
+        return str(LINE_LABELS.get(self.line, self.line))
+
+    @property
+    def is_owed(self) -> bool:
+        return self.basis in OWED_BASES
+
+    def input(self, name: str) -> Decimal | None:
+        return next((given.value for given in self.inputs if given.name == name), None)
+
+    @property
+    def days_label(self) -> str:
+        """Which days the line pays for, e.g. "2026-07: 2026-07-11 – 2026-07-31 (21 days)"."""
+        shown = self.pays_for
+        if shown is None:
+            return ""
+        return gettext("%(month)s: %(start)s – %(end)s (%(days)d days)") % {
+            "month": shown.code,
+            "start": shown.start.isoformat() if shown.start else "",
+            "end": shown.end.isoformat() if shown.end else "",
+            "days": self.days,
+        }
+
+    @property
+    def appraisal_label(self) -> str:
+        """Which appraisal the line used, e.g. "appraisal 12 (2026 H1): performance 80.00, behaviour 75.00"."""
+        used = self.appraisal
+        if used is None:
+            return ""
+        text = gettext("appraisal %(id)s (%(cycle)s): performance %(perf)s, behaviour %(beh)s") % {
+            "id": used.id,
+            "cycle": used.cycle_name or used.cycle,
+            "perf": used.performance_score,
+            "beh": used.behaviour_score,
+        }
+        if used.appeal_open:
+            text += " " + gettext("(under appeal: provisional until HR decides it)")
+        return text
+
+    @property
+    def basis_label(self) -> str:
+        """Why the line has this amount, in the reader's language."""
+        cycle = self.cycle_name or (self.appraisal.cycle_name if self.appraisal else "")
+        before = self.previous
+        labels = {
+            BASIS_DAYS_IN_GRADE: gettext("base salary for the days employed in this grade"),
+            BASIS_LAST_CLOSED: gettext("the latest closed appraisal (%(cycle)s)"),
+            BASIS_COVERING_CYCLE: gettext("the appraisal of the cycle covering these days (%(cycle)s)"),
+            BASIS_AWAITING_CYCLE: gettext(
+                "cycle %(cycle)s, which covers these days, is not closed yet: nothing now, paid in arrears on the "
+                "statement after it closes"
+            ),
+            BASIS_NO_APPRAISAL_CATCH_UP: gettext(
+                "no closed appraisal yet: nothing now, caught up in arrears when the first one closes"
+            ),
+            BASIS_NO_APPRAISAL_NONE: gettext(
+                "no closed appraisal yet: the pay scheme pays none until one closes, and does not catch up"
+            ),
+            BASIS_CATCH_UP: gettext("caught up in arrears from %(cycle)s: due %(due)s, paid before %(paid)s"),
+            BASIS_RESCORED: gettext(
+                "appraisal re-scored after it was paid (%(before)s → %(after)s): due %(due)s, paid before %(paid)s"
+            ),
+            BASIS_APPEAL_UPHELD: gettext(
+                "appeal upheld and the appraisal re-scored (%(before)s → %(after)s): due %(due)s, paid before %(paid)s"
+            ),
+        }
+        term = self._term_of_inputs()
+        return str(labels.get(self.basis, self.basis)) % {
+            "cycle": cycle,
+            "due": self.amount + self.paid_before,
+            "paid": self.paid_before,
+            "before": "" if before is None else before.score(term),
+            "after": "" if self.appraisal is None else self.appraisal.score(term),
+        }
+
+    def _term_of_inputs(self) -> str:
+        return "behaviour_component" if self.input("behaviour_score") is not None else "performance_pay"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -194,12 +322,20 @@ class TermPart:
             "period_days": self.period_days,
             "formula": self.formula,
             "amount": str(self.amount),
+            "line": self.line,
+            "pays_for": self.pays_for.to_json() if self.pays_for else None,
+            "appraisal": self.appraisal.to_json() if self.appraisal else None,
+            "basis": self.basis,
+            "cycle_name": self.cycle_name,
+            "paid_before": str(self.paid_before),
+            "previous": self.previous.to_json() if self.previous else None,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TermPart:
         given = data.get("inputs") or {}
         order = [name for name in INPUT_LABELS if name in given] + [name for name in given if name not in INPUT_LABELS]
+        pays_for, appraisal, previous = data.get("pays_for"), data.get("appraisal"), data.get("previous")
         return cls(
             grade=data.get("grade", ""),
             inputs=tuple(TermInput(name, _decimal(given[name])) for name in order),
@@ -208,6 +344,13 @@ class TermPart:
             period_days=data.get("period_days", 0),
             formula=data.get("formula", ""),
             amount=_decimal(data.get("amount")),
+            line=data.get("line", LINE_MONTH),
+            pays_for=PeriodShown.from_json(pays_for) if pays_for else None,
+            appraisal=AppraisalScores.from_json(appraisal) if appraisal else None,
+            basis=data.get("basis", ""),
+            cycle_name=data.get("cycle_name", ""),
+            paid_before=_decimal(data.get("paid_before")),
+            previous=AppraisalScores.from_json(previous) if previous else None,
         )
 
 
@@ -240,8 +383,9 @@ class Term:
 
 @dataclass(frozen=True)
 class RegularPay:
-    """How a regular statement was computed: the period, the appraisal scores, the grades held, each term and the
-    total (the sum of the terms)."""
+    """How a regular (monthly) statement was computed: the month, the appraisal that pays the month's own lines (if
+    any), the grades held, each term as its lines (this month's, catch-ups, adjustments) and the total (the sum of
+    the terms)."""
 
     period: PeriodShown | None
     appraisal: AppraisalScores | None
@@ -262,6 +406,10 @@ class RegularPay:
     def term(self, name: str) -> Term | None:
         return next((term for term in self.terms if term.name == name), None)
 
+    def parts(self) -> list[tuple[str, TermPart]]:
+        """Every line of every term with its term's name, in the order shown."""
+        return [(term.name, part) for term in self.terms for part in term.parts]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version,
@@ -278,21 +426,48 @@ class RegularPay:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RegularPay:
         version = _check_version(data)
-        period, appraisal = data.get("period"), data.get("appraisal")
+        period = PeriodShown.from_json(data["period"]) if data.get("period") else None
+        appraisal = AppraisalScores.from_json(data["appraisal"]) if data.get("appraisal") else None
+        grades = tuple(GradeHeld.from_json(held) for held in data.get("grades") or ())
         terms = data.get("terms") or {}
         names = [name for name in TERMS if name in terms] + [name for name in terms if name not in TERMS]
+        read = tuple(Term.from_json(name, terms[name]) for name in names)
+        if version == 1:
+            read = tuple(_v1_term(term, period=period, appraisal=appraisal, grades=grades) for term in read)
         total = data.get("total") or {}
         return cls(
-            period=PeriodShown.from_json(period) if period else None,
-            appraisal=AppraisalScores.from_json(appraisal) if appraisal else None,
+            period=period,
+            appraisal=appraisal,
             prorated=bool(data.get("prorated", False)),
-            grades=tuple(GradeHeld.from_json(held) for held in data.get("grades") or ()),
-            terms=tuple(Term.from_json(name, terms[name]) for name in names),
+            grades=grades,
+            terms=read,
             total=_decimal(total.get("amount")),
             total_formula=total.get("formula", ""),
             currency=data.get("currency", CURRENCY),
             schema_version=version,
         )
+
+
+def _v1_term(
+    term: Term, *, period: PeriodShown | None, appraisal: AppraisalScores | None, grades: tuple[GradeHeld, ...]
+) -> Term:
+    """A version 1 term with what version 2 states on each line: a version 1 statement paid the whole period from
+    the closed cycle covering it, its parts one per grade held, in order."""
+    held = grades if len(grades) == len(term.parts) else (None,) * len(term.parts)
+    parts = []
+    for part, grade in zip(term.parts, held, strict=True):
+        start = grade.start if grade else period.start if period else None
+        end = grade.end if grade else period.end if period else None
+        scored = term.name != "base_salary"
+        parts.append(
+            replace(
+                part,
+                pays_for=PeriodShown(code=period.code if period else "", start=start, end=end, days=part.days),
+                appraisal=appraisal if scored else None,
+                basis=BASIS_COVERING_CYCLE if scored else BASIS_DAYS_IN_GRADE,
+            )
+        )
+    return replace(term, parts=tuple(parts))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from appraisals.models import Appraisal, AppraisalCycle
+from appraisals.models import Appraisal
 from core.choices import ChoiceLabels
 from incentives.money import CURRENCY
 from managers.models import AccountManager, Grade
@@ -32,8 +34,23 @@ class Currency(models.TextChoices):
     CNY = CURRENCY, _("renminbi (CNY)")
 
 
+class PerformanceBasis(models.TextChoices):
+    """Which appraisal pays a month's performance pay and behaviour component."""
+
+    LAST_CLOSED = "last_closed", _("the latest closed appraisal")
+    ARREARS = "arrears", _("in arrears, from the cycle covering the month")
+
+
+class WithoutAppraisal(models.TextChoices):
+    """What a month pays when no closed appraisal can pay it (a new hire; a manager the cycle did not include)."""
+
+    CATCH_UP = "catch_up", _("nothing now, caught up in arrears when one closes")
+    NONE = "none", _("nothing, not caught up")
+
+
 class PayScheme(models.Model):
-    """The pay scheme of one grade for one year (物质激励): base salary and the rates, floors and caps."""
+    """The pay scheme of one grade for one year (物质激励): monthly base salary, the rates, floors and caps, and
+    which appraisal pays each month."""
 
     grade = models.ForeignKey(Grade, verbose_name=_("grade"), on_delete=models.PROTECT, related_name="pay_schemes")
     year = models.PositiveSmallIntegerField(_("year"))
@@ -42,10 +59,15 @@ class PayScheme(models.Model):
         _("base salary"),
         blank=True,
         validators=NON_NEGATIVE,
-        help_text=_("Per pay period. Left empty, the grade's base salary is copied here and kept."),
+        help_text=_(
+            "Per month, prorated by the days employed in the grade. Left empty, the grade's base salary is copied "
+            "here and kept."
+        ),
     )
     performance_rate = _money_field(
-        _("performance pay per performance point"), validators=NON_NEGATIVE, help_text=_("绩效工资 per point (0–100).")
+        _("performance pay per performance point"),
+        validators=NON_NEGATIVE,
+        help_text=_("绩效工资 per point (0–100), per month, prorated like the base salary."),
     )
     performance_floor = _money_field(_("performance pay floor"), default=0, validators=NON_NEGATIVE)
     performance_cap = _money_field(_("performance pay cap"), validators=NON_NEGATIVE)
@@ -54,6 +76,31 @@ class PayScheme(models.Model):
     )
     behaviour_floor = _money_field(_("behaviour component floor"), default=0, validators=NON_NEGATIVE)
     behaviour_cap = _money_field(_("behaviour component cap"), validators=NON_NEGATIVE)
+    performance_basis = models.CharField(
+        _("appraisal that pays each month"),
+        max_length=12,
+        choices=PerformanceBasis.choices,
+        default=PerformanceBasis.LAST_CLOSED,
+        help_text=_(
+            "Latest closed appraisal: every month pays the scores of the manager's latest closed regular appraisal "
+            "at the time of the payroll run. In arrears: a month is paid from the appraisal of the regular cycle "
+            "covering it; until that cycle closes the month pays none, and the first statement after it closes "
+            "carries a catch-up line for each month it covers. Either way the base salary is paid every month. "
+            "The scheme of the grade a manager holds at the end of the month decides."
+        ),
+    )
+    without_appraisal = models.CharField(
+        _("months without a closed appraisal"),
+        max_length=10,
+        choices=WithoutAppraisal.choices,
+        default=WithoutAppraisal.CATCH_UP,
+        help_text=_(
+            "When no closed appraisal can pay a month (a new hire, or a manager the cycle did not include): "
+            "caught up in arrears pays nothing now and adds a catch-up line at the scores of the first appraisal "
+            "of theirs that closes; 'nothing' pays no performance pay or behaviour component for those months. "
+            "The statement says which applied."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -92,26 +139,23 @@ class PayScheme(models.Model):
             self.base_salary = self.grade.base_salary
 
 
+def month_end(day: date) -> date:
+    """The last day of the day's month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 class PayPeriod(models.Model):
-    """A pay period (e.g. 2026-H1) paid from the closed appraisal cycle that covers it; draft → approved → exported."""
+    """A pay period: one calendar month (e.g. 2026-07), paid to every manager employed in it; draft → approved →
+    exported."""
 
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
         APPROVED = "approved", _("approved")
         EXPORTED = "exported", _("exported")
 
-    code = models.CharField(_("code"), max_length=20, unique=True, help_text=_("For example 2026-H1."))
-    start = models.DateField(_("start"))
-    end = models.DateField(_("end"))
-    cycle = models.ForeignKey(
-        AppraisalCycle,
-        verbose_name=_("appraisal cycle"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="pay_periods",
-        help_text=_("The closed cycle whose scores are paid. Left empty, the closed cycle covering the period."),
-    )
+    code = models.CharField(_("code"), max_length=20, unique=True, help_text=_("The month, for example 2026-07."))
+    start = models.DateField(_("start"), help_text=_("The first day of the month."))
+    end = models.DateField(_("end"), help_text=_("The last day of the month."))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -140,10 +184,40 @@ class PayPeriod(models.Model):
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def is_month(self) -> bool:
+        return self.start.day == 1 and self.end == month_end(self.start)
+
     def clean(self) -> None:
-        # Schemes are per year, so a period inside one year has one scheme per grade.
-        if self.start and self.end and self.start.year != self.end.year:
-            raise ValidationError(_("A pay period must lie within one calendar year."))
+        # Base salary and rates are per month, and a month is the unit every later catch-up and adjustment names.
+        if self.start and self.end and not self.is_month:
+            raise ValidationError(_("A pay period is one calendar month: from its first day to its last."))
+
+
+class Departure(models.Model):
+    """A manager's leaving (离职): the last day they are paid for. A month is paid up to it, prorated by days."""
+
+    manager = models.OneToOneField(
+        AccountManager, verbose_name=_("account manager"), on_delete=models.PROTECT, related_name="departure"
+    )
+    last_day = models.DateField(
+        _("last day employed"),
+        help_text=_("Pay runs to this day inclusive: the month of leaving is prorated by the days employed in it."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("departure (离职)")
+        verbose_name_plural = _("departures")
+        ordering = ["-last_day"]
+
+    def __str__(self) -> str:
+        return f"{self.manager} · {self.last_day}"
 
 
 # The one change a locked statement may still undergo: approved → exported, stamped with the export time.

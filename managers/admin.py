@@ -263,10 +263,39 @@ class CertificationAdmin(admin.ModelAdmin):
             )
 
 
+# The figures are computed from the work the assistant recorded; HR sets the target and adds the marks.
+ASSISTANT_KPI_COMPUTED = (
+    "contacts_done",
+    "reports_written",
+    "follow_ups_due",
+    "follow_ups_kept",
+    "satisfaction",
+    "sales_growth_pct",
+    "computed_at",
+)
+
+
 class AssistantKpiInline(admin.TabularInline):
     model = AssistantKpi
-    fields = ("month", "contacts_target", "contacts_done", "satisfaction", "sales_growth_pct", "quarterly_review")
+    fields = ("month", "contacts_target", *ASSISTANT_KPI_COMPUTED[:-1], "mark", "quarterly_review")
+    readonly_fields = ASSISTANT_KPI_COMPUTED[:-1]
     extra = 0
+
+
+@admin.register(AssistantKpi)
+class AssistantKpiAdmin(admin.ModelAdmin):
+    list_display = ("assistant", "month", "contacts_target", *ASSISTANT_KPI_COMPUTED[:-1], "mark")
+    list_select_related = ("assistant__user",)
+    list_filter = ("month", "mark")
+    search_fields = ("assistant__user__first_name", "assistant__user__last_name", "assistant__user__username")
+    fields = ("assistant", "month", "contacts_target", *ASSISTANT_KPI_COMPUTED, "mark", "quarterly_review")
+    readonly_fields = ASSISTANT_KPI_COMPUTED
+    autocomplete_fields = ("assistant",)
+    date_hierarchy = "month"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: AssistantKpi | None = None) -> tuple[str, ...]:
+        # Which assistant and month a row is for never changes once the figures are computed for it.
+        return ("assistant", "month", *ASSISTANT_KPI_COMPUTED) if obj else ASSISTANT_KPI_COMPUTED
 
 
 @admin.register(Assistant)

@@ -370,17 +370,66 @@ class Assistant(models.Model):
 
 
 class AssistantKpi(models.Model):
-    """An assistant's monthly KPIs (seed 001): maintenance contacts, client satisfaction, sales growth."""
+    """An assistant's monthly KPIs (seed 001): the figures are computed from the work the assistant recorded
+    (clients.services.assistant_kpis_compute); the contacts target and the qualitative marks are HR's."""
+
+    class Mark(models.TextChoices):
+        EXCELLENT = "excellent", _("excellent")
+        GOOD = "good", _("good")
+        PASS = "pass", _("pass")
+        FAIL = "fail", _("fail")
 
     assistant = models.ForeignKey(Assistant, verbose_name=_("assistant"), on_delete=models.CASCADE, related_name="kpis")
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    contacts_target = models.PositiveIntegerField(_("maintenance contacts target"))
-    contacts_done = models.PositiveIntegerField(_("maintenance contacts made"), default=0)
-    satisfaction = models.DecimalField(
-        _("client satisfaction"), max_digits=5, decimal_places=2, null=True, blank=True, validators=SCORE_VALIDATORS
+    contacts_target = models.PositiveIntegerField(
+        _("maintenance contacts target"), null=True, blank=True, help_text=_("Set by HR; empty when none is set.")
     )
-    sales_growth_pct = models.DecimalField(_("sales growth %"), max_digits=6, decimal_places=2, null=True, blank=True)
-    quarterly_review = models.TextField(_("quarterly review"), blank=True)
+    contacts_done = models.PositiveIntegerField(
+        _("maintenance contacts made"),
+        default=0,
+        help_text=_("Computed: interaction records the assistant recorded, dated in the month."),
+    )
+    reports_written = models.PositiveIntegerField(
+        _("reports written"), default=0, help_text=_("Computed: client reports the assistant wrote in the month.")
+    )
+    follow_ups_due = models.PositiveIntegerField(
+        _("follow-ups due"),
+        default=0,
+        help_text=_("Computed: follow-up dates in the month, of the interactions the assistant recorded."),
+    )
+    follow_ups_kept = models.PositiveIntegerField(
+        _("follow-ups kept"),
+        default=0,
+        help_text=_("Computed: of those, the ones followed by an interaction with the client by the follow-up date."),
+    )
+    satisfaction = models.DecimalField(
+        _("client satisfaction"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=SCORE_VALIDATORS,
+        help_text=_(
+            "Computed: mean satisfaction (1–5, × 20) of the feedback on the manager's clients in the month; empty "
+            "when no client answered."
+        ),
+    )
+    sales_growth_pct = models.DecimalField(
+        _("sales growth %"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Computed: business volume of the manager's clients in the month against the month before; empty when "
+            "there was none before."
+        ),
+    )
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True, editable=False)
+    mark = models.CharField(
+        _("HR's mark"), max_length=10, choices=Mark.choices, blank=True, help_text=_("HR's qualitative mark.")
+    )
+    quarterly_review = models.TextField(_("quarterly review"), blank=True, help_text=_("HR's qualitative review."))
 
     class Meta:
         verbose_name = _("assistant KPI")

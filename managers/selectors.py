@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from core.permissions import GRADES_SHARE_ONE_ROW, MATRIX, Action, Actor, Kind, Scope, actor_for
+from core.permissions import GRADES_SHARE_ONE_ROW, MATRIX, Action, Actor, Kind, Scope, actor_for, scope_for_role
 from core.roles import Role, role_of
 from managers.models import AccountManager, Assistant, Grade, GradeChange
 from managers.qualification import qualification_check
@@ -144,7 +144,7 @@ def actor_of(user: User) -> Actor | None:
 def scope_of(user: User, kind: Kind, action: Action) -> Scope:
     """The matrix cell for this user; anonymous users and users without a role get none."""
     if GRADES_SHARE_ONE_ROW and role_of(user) == Role.ACCOUNT_MANAGER:
-        return MATRIX[Actor.SENIOR][kind][action]
+        return scope_for_role(Role.ACCOUNT_MANAGER, kind, action)
     actor = actor_of(user)
     return Scope.NONE if actor is None else MATRIX[actor][kind][action]
 

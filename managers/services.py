@@ -164,7 +164,9 @@ def manager_create(
     change = GradeChange(
         manager=manager, to_grade=grade, reason=reason, effective_date=effective_date, approved_by=approved_by
     )
-    change.full_clean()
+    # GradeChange.approved_by may be null (a first grade recorded with no approver) but is not blank=True, so
+    # full_clean would refuse the None this service allows.
+    change.full_clean(exclude=["approved_by"] if approved_by is None else None)
     change.save()
     return manager
 

@@ -134,6 +134,9 @@ REFERENCE_DATA_MIGRATIONS = (
     ("clients", "0003_tiering_schedule", "tiering_schedule"),
     ("appraisals", "0002_spot_check_schedule_and_result_rule", "seed"),
     ("appraisals", "0003_default_template_and_cycle_schedule", "seed"),
+    ("clients", "0007_clients19_default_rules_and_kpi_schedule", "seed"),
+    ("incentives", "0004_pay_monthly_payroll_schedule", "monthly"),
+    ("core", "0004_catch_up_rules", "catch_up_rules"),
 )
 
 

@@ -1,3 +1,3 @@
 """HR's admin for appraisals, one module per area."""
 
-from appraisals.admin import cycles, ratings, results  # noqa: F401
+from appraisals.admin import appeals, cycles, draws, ratings, results  # noqa: F401

@@ -217,10 +217,10 @@ class AppraisalAdmin(SimpleHistoryAdmin):
 
 @admin.register(MeasuredValue)
 class MeasuredValueAdmin(admin.ModelAdmin):
-    list_display = ["appraisal", "indicator", "value", "computed_at"]
+    list_display = ["appraisal", "indicator", "value", "gap", "computed_at"]
     list_filter = ["appraisal__cycle", "indicator__metric"]
     list_select_related = ["appraisal__manager__user", "appraisal__cycle", "indicator"]
-    readonly_fields = ["appraisal", "indicator", "value", "inputs", "computed_at"]
+    readonly_fields = ["appraisal", "indicator", "value", "gap", "inputs", "computed_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -17,8 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from appraisals.models import Appeal, Recommendation, ResultRule, SpotCheck, SpotCheckDraw, SpotCheckPolicy
-from appraisals.services.results import appeal_resolve, recommendation_approve, recommendation_reject
+from appraisals.models import Recommendation, ResultRule, SpotCheck, SpotCheckDraw, SpotCheckPolicy
+from appraisals.services.results import (
+    promotion_qualification_failures,
+    recommendation_approve,
+    recommendation_reject,
+)
 from appraisals.services.spotchecks import (
     spot_check_draw,
     spot_check_findings_validate,
@@ -70,7 +74,7 @@ def _action_form(
 @admin.register(ResultRule)
 class ResultRuleAdmin(admin.ModelAdmin):
     list_display = ["name", "excellent_cycles_for_promotion", "demote_on_fail", "reward_on_excellent", "appeal_days"]
-    list_display += ["active"]
+    list_display += ["trainee_fail_outcome", "probation_extension_months", "active"]
 
 
 class ApproveForm(forms.Form):
@@ -80,6 +84,15 @@ class ApproveForm(forms.Form):
         help_text=gettext_lazy("The date the new grade takes effect (not used for rewards)."),
     )
     note = forms.CharField(label=gettext_lazy("decision note"), widget=forms.Textarea, required=False)
+    override_reason = forms.CharField(
+        label=gettext_lazy("reason for overriding the qualification requirements"),
+        widget=forms.Textarea,
+        required=False,
+        help_text=gettext_lazy(
+            "Only for a promotion whose manager does not meet the 任职条件 of the proposed grade: HR's written reason "
+            "to approve it anyway. It is recorded on the recommendation and in the grade change."
+        ),
+    )
 
 
 class RejectForm(forms.Form):
@@ -89,12 +102,25 @@ class RejectForm(forms.Form):
 @admin.register(Recommendation)
 class RecommendationAdmin(SimpleHistoryAdmin):
     list_display = ["manager", "kind", "proposed_grade", "appraisal", "state", "decided_by", "decided_at"]
+    list_display += ["overridden"]
     list_filter = ["state", "kind", "appraisal__cycle"]
     search_fields = ["manager__employee_no", "manager__user__first_name", "manager__user__last_name"]
     list_select_related = ["manager__user", "proposed_grade", "appraisal__cycle", "appraisal__manager__user"]
     list_select_related += ["decided_by"]
-    readonly_fields = [f.name for f in Recommendation._meta.fields]
+    readonly_fields = [f.name for f in Recommendation._meta.fields] + ["qualification_now"]
     actions = ["approve", "reject"]
+
+    @admin.display(boolean=True, description=gettext_lazy("qualification overridden"))
+    def overridden(self, obj: Recommendation) -> bool:
+        return obj.is_overridden
+
+    @admin.display(description=gettext_lazy("qualification requirements today"))
+    def qualification_now(self, obj: Recommendation) -> str:
+        """What HR must know before approving a pending promotion: the 任职条件 the manager fails today."""
+        if obj.kind != Recommendation.Kind.PROMOTION or obj.state != Recommendation.State.PENDING:
+            return "—"
+        failures = promotion_qualification_failures(recommendation=obj, day=timezone.localdate())
+        return " ".join(failures) or _("All met.")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made by the rule from results only
@@ -112,7 +138,11 @@ class RecommendationAdmin(SimpleHistoryAdmin):
             action="approve",
             title=_("Approve recommendations"),
             apply=lambda obj, data: recommendation_approve(
-                recommendation=obj, by=request.user, effective_date=data["effective_date"], note=data["note"]
+                recommendation=obj,
+                by=request.user,
+                effective_date=data["effective_date"],
+                note=data["note"],
+                override_reason=data["override_reason"],
             ),
         )
 
@@ -126,43 +156,6 @@ class RecommendationAdmin(SimpleHistoryAdmin):
             action="reject",
             title=_("Reject recommendations"),
             apply=lambda obj, data: recommendation_reject(recommendation=obj, by=request.user, note=data["note"]),
-        )
-
-
-class ResolveForm(forms.Form):
-    state = forms.ChoiceField(
-        label=gettext_lazy("decision"),
-        choices=[(state, state.label) for state in (Appeal.State.UPHELD, Appeal.State.REJECTED)],
-    )
-    resolution = forms.CharField(label=gettext_lazy("resolution"), widget=forms.Textarea)
-
-
-@admin.register(Appeal)
-class AppealAdmin(SimpleHistoryAdmin):
-    list_display = ["appraisal", "state", "created_at", "resolved_by", "resolved_at"]
-    list_filter = ["state", "appraisal__cycle"]
-    list_select_related = ["appraisal__cycle", "appraisal__manager__user", "resolved_by"]
-    readonly_fields = ["appraisal", "text", "created_at", "state", "resolution", "resolved_by", "resolved_at"]
-    actions = ["resolve"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # only the manager appeals, from their appraisal page
-
-    def has_delete_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
-        return False
-
-    @admin.action(description=gettext_lazy("Resolve the selected appeals"), permissions=["change"])
-    def resolve(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> HttpResponse | None:
-        return _action_form(
-            self,
-            request,
-            queryset.select_related("appraisal__cycle", "appraisal__manager__user"),
-            form_class=ResolveForm,
-            action="resolve",
-            title=_("Resolve appeals"),
-            apply=lambda obj, data: appeal_resolve(
-                appeal=obj, by=request.user, state=data["state"], resolution=data["resolution"]
-            ),
         )
 
 

@@ -55,7 +55,36 @@ class CycleRowQuerySet(models.QuerySet):
         return super().delete()
 
 
-class AppraisalCycle(ChoiceLabels, models.Model):
+class CycleRow(models.Model):
+    """A row frozen with its appraisal cycle: the one guard for the cycle and every row that belongs to it.
+
+    ``cycle_lookup`` leads from the cycle to the row; ``parent_cycles()`` selects the cycles the row would belong to
+    once saved; fields in ``writable_after_close`` may still be saved alone (e.g. an acknowledgement).
+    """
+
+    cycle_lookup: str
+    writable_after_close: frozenset[str] = frozenset()
+
+    objects = CycleRowQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not set(update_fields) <= self.writable_after_close:
+            closed_cycle_refuse(cycles_holding(self, self.parent_cycles()))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        closed_cycle_refuse(cycles_holding(self, self.parent_cycles()))
+        return super().delete(*args, **kwargs)
+
+    def parent_cycles(self) -> Q | None:
+        return None
+
+
+class AppraisalCycle(ChoiceLabels, CycleRow):
     """An appraisal cycle (考核周期): a template over a period; draft → open → review → closed (read-only)."""
 
     class Kind(models.TextChoices):
@@ -109,7 +138,6 @@ class AppraisalCycle(ChoiceLabels, models.Model):
     )
     history = HistoricalRecords()
 
-    objects = CycleRowQuerySet.as_manager()
     cycle_lookup = "pk"
 
     class Meta:
@@ -133,14 +161,6 @@ class AppraisalCycle(ChoiceLabels, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        closed_cycle_refuse(cycles_holding(self, None))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        closed_cycle_refuse(cycles_holding(self, None))
-        return super().delete(*args, **kwargs)
-
     @property
     def is_closed(self) -> bool:
         return self.state == self.State.CLOSED
@@ -150,7 +170,7 @@ class AppraisalCycle(ChoiceLabels, models.Model):
 RATING_STATES = (AppraisalCycle.State.OPEN, AppraisalCycle.State.REVIEW)
 
 
-class Appraisal(ChoiceLabels, models.Model):
+class Appraisal(ChoiceLabels, CycleRow):
     """One manager in one cycle: scores by dimension, the total, the band, and the frozen explanation."""
 
     class Band(models.TextChoices):
@@ -193,10 +213,9 @@ class Appraisal(ChoiceLabels, models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     history = HistoricalRecords()
 
-    objects = CycleRowQuerySet.as_manager()
     cycle_lookup = "appraisals"
     # The manager's acknowledgement is the one write a final appraisal still takes.
-    WRITABLE_AFTER_CLOSE = frozenset({"acknowledged_at"})
+    writable_after_close = frozenset({"acknowledged_at"})
 
     class Meta:
         verbose_name = _("appraisal")
@@ -206,16 +225,6 @@ class Appraisal(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.manager} · {self.cycle}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or not set(update_fields) <= self.WRITABLE_AFTER_CLOSE:
-            closed_cycle_refuse(cycles_holding(self, Q(pk=self.cycle_id)))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        closed_cycle_refuse(cycles_holding(self, Q(pk=self.cycle_id)))
-        return super().delete(*args, **kwargs)
 
     @property
     def is_final(self) -> bool:
@@ -234,34 +243,49 @@ class Appraisal(ChoiceLabels, models.Model):
         if state == AppraisalCycle.State.CLOSED or finalised_at is not None:
             raise ValidationError(closed_cycle_message(name))
 
+    def parent_cycles(self) -> Q | None:
+        return Q(pk=self.cycle_id)
 
-class MeasuredValue(models.Model):
-    """The value of a measured indicator for an appraisal, with the inputs it was computed from."""
+
+class MeasureGap(models.TextChoices):
+    """Why a measured indicator has no value: the data it would be computed from does not exist. The scoring's
+    missing-data policy decides what a gap counts for; the measures never make a figure up."""
+
+    NO_TARGET = "no_target", _("no target")
+    NO_EARLIER_PERIOD = "no_earlier_period", _("no earlier period to grow from")
+    NO_CLIENTS = "no_clients", _("no clients")
+    NO_SURVEY_ANSWERS = "no_survey_answers", _("no survey answers")
+
+
+class MeasuredValue(CycleRow):
+    """The value of a measured indicator for an appraisal, with the inputs it was computed from; or no value and the
+    gap that explains why."""
 
     # No index of its own: the unique constraint (appraisal, indicator) leads with it and serves its lookups.
     appraisal = models.ForeignKey(
         Appraisal, verbose_name=_("appraisal"), on_delete=models.CASCADE, related_name="measured_values", db_index=False
     )
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
-    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4, null=True, blank=True)
+    gap = models.CharField(_("missing data"), max_length=20, choices=MeasureGap.choices, blank=True)
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
-    objects = CycleRowQuerySet.as_manager()
     cycle_lookup = "appraisals__measured_values"
 
     class Meta:
         verbose_name = _("measured value")
         verbose_name_plural = _("measured values")
-        constraints = [models.UniqueConstraint(fields=["appraisal", "indicator"], name="one_measured_value")]
+        constraints = [
+            models.UniqueConstraint(fields=["appraisal", "indicator"], name="one_measured_value"),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False) & Q(gap="")) | (Q(value__isnull=True) & ~Q(gap="")),
+                name="measured_value_or_gap",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.indicator}: {self.value}"
+        return f"{self.indicator}: {self.value if self.value is not None else self.get_gap_display()}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
-        return super().delete(*args, **kwargs)
+    def parent_cycles(self) -> Q | None:
+        return Q(appraisals=self.appraisal_id)

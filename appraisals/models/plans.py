@@ -163,6 +163,7 @@ class Indicator(models.Model):
         AVG_SATISFACTION = "avg_satisfaction", _("average client satisfaction")
         COMPLAINTS = "complaints", _("complaints")
         TARGET_COMPLETION = "target_completion", _("target completion %")
+        RETENTION = "retention_rate", _("client retention rate %")
 
     class Rule(models.TextChoices):
         # Higher is better: score = min(100, max(0, value / target × 100)).

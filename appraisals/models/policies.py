@@ -26,7 +26,7 @@ class MissingDataGap(models.TextChoices):
 
     RATER_TYPE_MISSING = "rater_type_missing", _("a rater type with no ratings")
     NO_TARGET = "no_target", _("an indicator with no target")
-    NO_PREVIOUS_PERIOD = "no_previous_period", _("no earlier period to grow from")
+    NO_EARLIER_PERIOD = "no_earlier_period", _("no earlier period to grow from")
     NO_CLIENTS = "no_clients", _("a manager with no clients")
     NO_SURVEY_ANSWERS = "no_survey_answers", _("a manager with no survey answers")
     JOINED_MID_CYCLE = "joined_mid_cycle", _("a manager who joined mid-cycle")
@@ -49,7 +49,7 @@ GAP_HELP = {
         "dimension. Neutral: the rater type counts with the neutral score."
     ),
     MissingDataGap.NO_TARGET: _("A measured indicator scored against the manager's target, and no target was set."),
-    MissingDataGap.NO_PREVIOUS_PERIOD: _("A growth indicator, and there is no business in the period before."),
+    MissingDataGap.NO_EARLIER_PERIOD: _("A growth indicator, and there is no business in the period before."),
     MissingDataGap.NO_CLIENTS: _("An indicator computed from the manager's clients, and the manager has none."),
     MissingDataGap.NO_SURVEY_ANSWERS: _("Average client satisfaction, and no client answered in the period."),
     MissingDataGap.JOINED_MID_CYCLE: _(

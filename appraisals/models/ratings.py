@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,11 +9,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from appraisals.models.cycles import Appraisal, CycleRowQuerySet, closed_cycle_refuse, cycles_holding
+from appraisals.models.cycles import Appraisal, CycleRow
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN, Indicator, RaterType
 
 
-class Rating(models.Model):
+class Rating(CycleRow):
     """One rater's rating of one appraisal: created as a pending task when the cycle opens, submitted once.
 
     A client-sample rating has no user: it names the client and is answered through a survey link.
@@ -60,7 +58,6 @@ class Rating(models.Model):
     overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
     history = HistoricalRecords()
 
-    objects = CycleRowQuerySet.as_manager()
     cycle_lookup = "appraisals__ratings"
 
     class Meta:
@@ -88,20 +85,15 @@ class Rating(models.Model):
     def __str__(self) -> str:
         return f"{self.get_rater_type_display()} · {self.appraisal}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        closed_cycle_refuse(cycles_holding(self, Q(appraisals=self.appraisal_id)))
-        return super().delete(*args, **kwargs)
-
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
 
+    def parent_cycles(self) -> Q | None:
+        return Q(appraisals=self.appraisal_id)
 
-class RatingScore(models.Model):
+
+class RatingScore(CycleRow):
     """The value (1–5) a rater gave one rated indicator."""
 
     rating = models.ForeignKey(Rating, verbose_name=_("rating"), on_delete=models.CASCADE, related_name="scores")
@@ -112,7 +104,6 @@ class RatingScore(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     history = HistoricalRecords()
 
-    objects = CycleRowQuerySet.as_manager()
     cycle_lookup = "appraisals__ratings__scores"
 
     class Meta:
@@ -128,13 +119,8 @@ class RatingScore(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator}: {self.value}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        closed_cycle_refuse(cycles_holding(self, Q(appraisals__ratings=self.rating_id)))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        closed_cycle_refuse(cycles_holding(self, Q(appraisals__ratings=self.rating_id)))
-        return super().delete(*args, **kwargs)
+    def parent_cycles(self) -> Q | None:
+        return Q(appraisals__ratings=self.rating_id)
 
 
 class SurveyInvitation(models.Model):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from appraisals.models.cycles import Appraisal
+from appraisals.models.draws import RecordedDraw
 from managers.models import AccountManager
 
 
@@ -27,24 +28,13 @@ class SpotCheckPolicy(models.Model):
         return self.name
 
 
-class SpotCheckDraw(models.Model):
+class SpotCheckDraw(RecordedDraw):
     """One draw: the population, the seed from a cryptographic source, and the sample, so it can be re-run."""
 
     policy = models.ForeignKey(
         SpotCheckPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, null=True, blank=True, related_name="draws"
     )
-    drawn_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
-    drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("drawn by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     population = models.JSONField(_("population (manager ids, sorted)"))
-    sample_size = models.PositiveSmallIntegerField(_("sample size"))
-    seed = models.CharField(_("random seed"), max_length=128)
     sample = models.JSONField(_("sample (manager ids)"))
     algorithm = models.CharField(_("algorithm"), max_length=100, default="random.Random(seed).sample v1")
     # A draw is never edited; the history proves it (an edited seed or sample would show here, with who did it).

@@ -10,7 +10,6 @@ A closed cycle is read-only: the models refuse any later save or delete (apprais
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -40,6 +39,7 @@ from appraisals.models import (
     Template,
 )
 from appraisals.selectors import cycle_missing_ratings
+from appraisals.services.draws import peers_draw
 from appraisals.services.fairness import fairness_review_cycle
 from appraisals.services.measures import measured_values_compute, measured_values_store
 from appraisals.services.policies import appraisal_policy_for, cycle_scoring_policy, cycle_year, managers_gaps
@@ -99,23 +99,6 @@ def _lock(cycle: AppraisalCycle) -> AppraisalCycle:
     return AppraisalCycle.objects.select_for_update().select_related("template").get(pk=cycle.pk)
 
 
-def _peers_draw(
-    managers: list[AccountManager], per_manager: int, rng: random.Random
-) -> dict[int, list[AccountManager]]:
-    """Up to per_manager peers for each manager, drawn among the managers of the same grade and department."""
-    groups: dict[tuple[int, int | None], list[AccountManager]] = defaultdict(list)
-    for manager in managers:
-        groups[(manager.department_id, manager.grade_id_on)].append(manager)
-    drawn: dict[int, list[AccountManager]] = {}
-    for manager in managers:
-        if manager.grade_id_on is None:
-            drawn[manager.pk] = []
-            continue
-        candidates = [other for other in groups[(manager.department_id, manager.grade_id_on)] if other.pk != manager.pk]
-        drawn[manager.pk] = rng.sample(candidates, min(per_manager, len(candidates)))
-    return drawn
-
-
 def _user_or_none(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
     """The user the audit records name; None for a scheduled job (or the request's user, if there is one)."""
     return by if by is not None and by.is_authenticated else None
@@ -142,10 +125,10 @@ def _open_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None) -> Appraisa
     )
     appraisal_of = {appraisal.manager_id: appraisal for appraisal in Appraisal.objects.filter(cycle=cycle)}
 
-    # Peers are drawn from the operating system's random source: nobody can predict (or replay) who rates whom.
+    # Peers are drawn from a cryptographic seed (nobody can predict who rates whom) and recorded for the auditor.
     peers = {}
     if RaterType.PEER in rater_types:
-        peers = _peers_draw(managers, template.peers_per_manager, random.SystemRandom())
+        peers = peers_draw(cycle=cycle, managers=managers, per_manager=template.peers_per_manager, by=by)
     ratings: list[Rating] = []
     for manager in managers:
         appraisal = appraisal_of[manager.pk]

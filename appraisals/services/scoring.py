@@ -47,6 +47,7 @@ from appraisals.models import (
     Dimension,
     Indicator,
     MeasuredValue,
+    MeasureGap,
     MissingDataAction,
     MissingDataGap,
     RaterType,
@@ -66,15 +67,8 @@ DIMENSION_ORDER = (Dimension.PERFORMANCE, Dimension.BEHAVIOUR, Dimension.ABILITY
 # The measured indicators counted over the whole period: a manager who joined mid-cycle was there for part of it.
 # Average satisfaction is an average, not a count, and stays.
 PERIOD_COUNTS = frozenset(Indicator.Metric.values) - {Indicator.Metric.AVG_SATISFACTION}
-# The gaps a measured value can report (in MeasuredValue.inputs["gap"]).
-MEASURED_GAPS = frozenset(
-    {
-        MissingDataGap.NO_TARGET,
-        MissingDataGap.NO_PREVIOUS_PERIOD,
-        MissingDataGap.NO_CLIENTS,
-        MissingDataGap.NO_SURVEY_ANSWERS,
-    }
-)
+# The gaps a measured value can report (MeasuredValue.gap): each is a kind of gap the missing-data policy names.
+MEASURED_GAPS = frozenset(MeasureGap.values)
 Action = MissingDataAction
 
 
@@ -388,11 +382,10 @@ def scoring_plan(*, template: Template, indicators: Iterable[Indicator]) -> Scor
 
 
 def measured_gap(value: MeasuredValue | None) -> str | None:
-    """The gap a measured value reports (its inputs' "gap": the data its figure needs does not exist), if one."""
-    if value is None:
+    """The gap a measured value reports (the data its figure needs does not exist), if one."""
+    if value is None or not value.gap:
         return None
-    gap = (value.inputs or {}).get("gap")
-    return gap if gap in MEASURED_GAPS else None
+    return value.gap if value.gap in MEASURED_GAPS else None
 
 
 class _Scored(NamedTuple):
@@ -417,7 +410,7 @@ def _measured_scored(
     if measured is not None:
         figure = MeasuredFigure(
             metric=indicator.metric,
-            value=q2(Decimal(measured.value)),
+            value=None if measured.value is None else q2(Decimal(measured.value)),
             target=q2(Decimal(indicator.target)),
             rule=indicator.rule,
             inputs=measured.inputs,

@@ -1,15 +1,8 @@
-"""Unannounced random spot-checks (随机抽查, 无预警考察): a recorded, re-runnable draw and the findings HR records.
-
-The draw is unpredictable to managers because its seed comes from the operating system's cryptographic source
-(``secrets.token_hex``) at the moment of the draw; it is verifiable because the population, the seed and the
-sample are stored, and ``random.Random(seed).sample(population, k)`` is deterministic for a given seed
-(a ``str`` seed is hashed with SHA-512 by ``random.seed`` version 2, stable across Python 3 releases).
-"""
+"""Unannounced random spot-checks (随机抽查, 无预警考察): a recorded, re-runnable draw (appraisals/services/draws.py)
+and the findings HR records."""
 
 from __future__ import annotations
 
-import random
-import secrets
 from datetime import date
 from decimal import Decimal
 
@@ -21,15 +14,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from appraisals.models import SpotCheck, SpotCheckDraw, SpotCheckPolicy
+from appraisals.models.draws import DRAW_ALGORITHM
+from appraisals.services.draws import draw_make, draw_reruns
 from core.roles import Role, role_of
 from managers.models import AccountManager
-
-DRAW_ALGORITHM = "random.Random(seed).sample(population, k), sorted; seed = secrets.token_hex(32)"
-
-
-def _sample(*, seed: str, population: list[int], k: int) -> list[int]:
-    """The one definition of the draw, used to make it and to verify it."""
-    return sorted(random.Random(seed).sample(population, k))
 
 
 def spot_check_policy_active() -> SpotCheckPolicy | None:
@@ -52,18 +40,17 @@ def spot_check_draw(
     size = sample_size if sample_size is not None else policy.sample_size
     if size < 1:
         raise ValidationError(_("A spot-check draw takes at least one account manager."))
-    population = sorted(AccountManager.objects.active().values_list("pk", flat=True))
+    population = AccountManager.objects.active().values_list("pk", flat=True)
     if not population:
         raise ValidationError(_("There is no active account manager to draw from."))
-    seed = secrets.token_hex(32)
-    k = min(size, len(population))
+    made = draw_make(population=population, size=size)
     draw = SpotCheckDraw(
         policy=policy,
         drawn_by=by,
-        population=population,
-        sample_size=k,
-        seed=seed,
-        sample=_sample(seed=seed, population=population, k=k),
+        population=made.population,
+        sample_size=made.k,
+        seed=made.seed,
+        sample=made.sample,
         algorithm=DRAW_ALGORITHM,
     )
     draw.full_clean()
@@ -80,16 +67,9 @@ def spot_check_draw(
 def spot_check_verify(*, draw: SpotCheckDraw) -> bool:
     """An auditor's check: re-run the draw from its seed and population; True when it gives the recorded sample
     and the recorded checks are exactly those of the sample."""
-    population = list(draw.population)
-    if population != sorted(population) or len(set(population)) != len(population):
+    if not draw_reruns(draw=draw):
         return False
-    try:
-        rerun = _sample(seed=draw.seed, population=population, k=draw.sample_size)
-    except (ValueError, TypeError):
-        return False
-    if rerun != list(draw.sample):
-        return False
-    return sorted(draw.checks.values_list("manager_id", flat=True)) == rerun
+    return sorted(draw.checks.values_list("manager_id", flat=True)) == list(draw.sample)
 
 
 def spot_check_findings_validate(

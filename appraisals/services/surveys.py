@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping
@@ -19,9 +18,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
-from appraisals.models import RATING_STATES, AppraisalCycle, RaterType, Rating, SurveyInvitation
+from appraisals.models import (
+    RATING_STATES,
+    Appraisal,
+    AppraisalCycle,
+    ClientSampleDraw,
+    RaterType,
+    Rating,
+    SurveyInvitation,
+)
+from appraisals.models.draws import DRAW_ALGORITHM
 from appraisals.selectors import indicators_rated_by
+from appraisals.services.draws import draw_make
 from appraisals.services.fairness import fairness_review
 from appraisals.services.ratings import rating_scores_build, rating_scores_save, rating_submittable_check
 from clients.models import Assignment, Contact
@@ -126,8 +136,9 @@ def client_sample_draw(
     """Draw each manager's client sample and e-mail each sampled client a survey link; returns ratings created.
 
     For each appraisal, up to the sample size of the manager's currently assigned clients that have a contact
-    with an e-mail are drawn with random.SystemRandom (unpredictable to the managers). A client already sampled
-    for the appraisal is never drawn again, and a re-run only tops a sample up: running it twice adds nothing.
+    with an e-mail are drawn from a cryptographic seed (unpredictable to the managers), and the draw is recorded
+    with its population, seed and sample (ClientSampleDraw) so that an auditor can re-run it. A client already
+    sampled for the appraisal is never drawn again, and a re-run only tops a sample up: running it twice adds nothing.
     """
     cycle = AppraisalCycle.objects.select_for_update().select_related("template").get(pk=cycle.pk)
     if cycle.state not in RATING_STATES:
@@ -141,7 +152,20 @@ def client_sample_draw(
     if size == 0 or not indicators_rated_by(template=cycle.template, rater_type=RaterType.CLIENT).exists():
         return 0
     appraisals = list(cycle.appraisals.select_related("cycle").order_by("pk"))
-    manager_ids = [appraisal.manager_id for appraisal in appraisals]
+    assigned = _clients_with_email(manager_ids=[appraisal.manager_id for appraisal in appraisals])
+    sampled = _clients_sampled(cycle=cycle)
+    drawn_by = by if by is not None and by.is_authenticated else None
+    draws = _samples_draw(appraisals=appraisals, assigned=assigned, sampled=sampled, size=size, drawn_by=drawn_by)
+    if not draws:
+        return 0
+    invitation_ids = _survey_invitations_create(cycle=cycle, draws=draws)
+    # The links go out only once the ratings they answer exist for everyone (after the commit).
+    transaction.on_commit(lambda: survey_invitations_send(invitation_ids=invitation_ids))
+    return len(draws)
+
+
+def _clients_with_email(*, manager_ids: list[int]) -> dict[int, list[int]]:
+    """Per manager, the clients currently assigned that have a contact with an e-mail, by client id."""
     with_email = Contact.objects.filter(client=OuterRef("client_id")).exclude(email="")
     assigned: dict[int, list[int]] = defaultdict(list)
     for manager_id, client_id in (
@@ -151,22 +175,59 @@ def client_sample_draw(
         .values_list("manager_id", "client_id")
     ):
         assigned[manager_id].append(client_id)
+    return assigned
+
+
+def _clients_sampled(*, cycle: AppraisalCycle) -> dict[int, set[int]]:
+    """Per appraisal of the cycle, the clients already sampled for it."""
     sampled: dict[int, set[int]] = defaultdict(set)
     for appraisal_id, client_id in Rating.objects.filter(
         appraisal__cycle=cycle, rater_type=RaterType.CLIENT
     ).values_list("appraisal_id", "client_id"):
         sampled[appraisal_id].add(client_id)
+    return sampled
 
-    rng = random.SystemRandom()
-    draws: list[tuple[int, int]] = []  # (appraisal id, client id)
+
+def _samples_draw(
+    *,
+    appraisals: list[Appraisal],
+    assigned: dict[int, list[int]],
+    sampled: dict[int, set[int]],
+    size: int,
+    drawn_by: AbstractBaseUser | None,
+) -> list[tuple[int, int]]:
+    """Top each appraisal's sample up to the size and record each draw; returns the (appraisal id, client id) drawn."""
+    draws: list[tuple[int, int]] = []
+    records: list[ClientSampleDraw] = []
     for appraisal in appraisals:
         already = sampled[appraisal.pk]
-        candidates = [client_id for client_id in assigned[appraisal.manager_id] if client_id not in already]
         wanted = max(0, size - len(already))
-        draws += [(appraisal.pk, client_id) for client_id in rng.sample(candidates, min(wanted, len(candidates)))]
-    if not draws:
-        return 0
+        if not wanted:
+            continue
+        candidates = [client_id for client_id in assigned[appraisal.manager_id] if client_id not in already]
+        made = draw_make(population=candidates, size=wanted)
+        # Recorded even when there was no one to draw: the auditor sees that the sample is short, and why.
+        records.append(
+            ClientSampleDraw(
+                appraisal=appraisal,
+                drawn_by=drawn_by,
+                population=made.population,
+                sample_size=made.k,
+                seed=made.seed,
+                sample=made.sample,
+                algorithm=DRAW_ALGORITHM,
+            )
+        )
+        draws += [(appraisal.pk, client_id) for client_id in made.sample]
+    if records:
+        bulk_create_with_history(
+            records, ClientSampleDraw, batch_size=500, default_user=drawn_by, default_change_reason="drawn"
+        )
+    return draws
 
+
+def _survey_invitations_create(*, cycle: AppraisalCycle, draws: list[tuple[int, int]]) -> list[int]:
+    """A client rating and a single-use survey invitation for each draw; returns the invitation ids."""
     # The primary contact's address, else the first contact with one.
     emails: dict[int, str] = {}
     for client_id, email in (
@@ -189,9 +250,7 @@ def client_sample_draw(
         invitation.full_clean(exclude=["rating"])
         invitation.save()
         invitation_ids.append(invitation.pk)
-    # The links go out only once the ratings they answer exist for everyone (after the commit).
-    transaction.on_commit(lambda: survey_invitations_send(invitation_ids=invitation_ids))
-    return len(draws)
+    return invitation_ids
 
 
 def survey_invitations_send(*, invitation_ids: list[int]) -> int:

@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from appraisals.forms import AppealForm
 from appraisals.models import Appraisal
-from appraisals.selectors import appraisal_explanation, appraisal_for_user, appraisal_history, line_results
+from appraisals.selectors import (
+    appraisal_explanation,
+    appraisal_for_user,
+    appraisal_history,
+    appraisal_versions,
+    line_results,
+)
 from appraisals.services.results import appeal_create, appeal_deadline, appraisal_acknowledge
 from core.refusals import refusal_text
 from managers.selectors import manager_for_user
@@ -50,10 +56,12 @@ def _render_detail(
     context = {
         "appraisal": appraisal,
         "explanation": appraisal_explanation(appraisal=appraisal),
+        "versions": appraisal_versions(appraisal=appraisal),
         "own": own,
         "deadline": deadline,
         "appeal": appeal,
-        "can_acknowledge": own and in_time and appraisal.acknowledged_at is None,
+        # Acknowledge and appeal exclude each other.
+        "can_acknowledge": own and in_time and appraisal.acknowledged_at is None and appeal is None,
         "can_appeal": own and in_time and appraisal.acknowledged_at is None and appeal is None,
         "appeal_form": appeal_form or AppealForm(),
     }

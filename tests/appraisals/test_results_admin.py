@@ -74,22 +74,22 @@ def test_reject_requires_a_note_in_the_form(client, demotion):
     assert demotion.state == Recommendation.State.REJECTED
 
 
-def test_hr_resolves_an_appeal_in_the_admin(client):
+def test_hr_rejects_appeals_in_the_admin(client):
+    # Upholding changes ratings, so it has a page of its own per appeal (tests/appraisals/test_appeals.py).
     appraisal = FinalAppraisalFactory()
     appeal = appeal_create(appraisal=appraisal, by=appraisal.manager.user, text="Wrong count")
     client.force_login(hr_user())
     client.post(
         reverse("admin:appraisals_appeal_changelist"),
         {
-            "action": "resolve",
+            "action": "reject",
             "_selected_action": [appeal.pk],
             "apply": "1",
-            "state": Appeal.State.UPHELD,
-            "resolution": "Recounted: HR corrects it.",
+            "resolution": "Recounted: the count stands.",
         },
     )
     appeal.refresh_from_db()
-    assert (appeal.state, appeal.resolution) == (Appeal.State.UPHELD, "Recounted: HR corrects it.")
+    assert (appeal.state, appeal.resolution) == (Appeal.State.REJECTED, "Recounted: the count stands.")
 
 
 def test_the_admin_pages_of_results_and_spot_checks_open(client, demotion):
@@ -107,5 +107,7 @@ def test_the_admin_pages_of_results_and_spot_checks_open(client, demotion):
         ("admin:appraisals_spotcheckdraw_change", [draw.pk]),
         ("admin:appraisals_spotcheck_changelist", []),
         ("admin:appraisals_spotcheck_change", [draw.checks.get().pk]),
+        ("admin:appraisals_peerdraw_changelist", []),
+        ("admin:appraisals_clientsampledraw_changelist", []),
     ]:
         assert client.get(reverse(name, args=args)).status_code == 200, name

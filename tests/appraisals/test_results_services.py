@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from appraisals.models import Appeal, Appraisal, Recommendation
+from appraisals.models import Appeal, Appraisal, Recommendation, ResultRule
+from appraisals.services.appeals import appeal_resolve
 from appraisals.services.results import (
     appeal_create,
-    appeal_resolve,
     appraisal_acknowledge,
     recommendation_approve,
     recommendation_reject,
@@ -83,8 +83,9 @@ def test_a_senior_manager_is_not_proposed_for_a_promotion_there_is_no_higher_gra
 
 
 def test_demotion_is_recommended_after_a_fail_except_for_a_trainee():
-    # 55 < 60 → fail. Second-level → the next lower grade, trainee. A trainee has no lower grade.
-    result_rule(demote_on_fail=True)
+    # 55 < 60 → fail. Second-level → the next lower grade, trainee. A trainee has no lower grade, and this rule says
+    # a trainee's fail has no consequence.
+    result_rule(demote_on_fail=True, trainee_fail_outcome=ResultRule.TraineeFailOutcome.NONE)
     cycle = ClosedCycleFactory()
     second = FinalAppraisalFactory(cycle=cycle, manager=AccountManagerFactory(grade="second"), total=Decimal("55"))
     FinalAppraisalFactory(cycle=cycle, manager=AccountManagerFactory(grade="trainee"), total=Decimal("40"))

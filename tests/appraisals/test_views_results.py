@@ -111,8 +111,9 @@ def test_the_explanation_shows_contributions_that_add_up_to_the_total(client, or
     assert appraisal.total_score == Decimal("75.67")
     client.force_login(org["manager"].user)
 
-    # session, user, groups, the viewer as manager, the appraisal (cycle, manager, grade, appeal), the active rule
-    with django_assert_num_queries(6):
+    # session, user, groups, the viewer as manager, the appraisal (cycle, manager, grade, appeal), its earlier
+    # versions, the active rule
+    with django_assert_num_queries(7):
         response = client.get(reverse("appraisals:detail", args=[appraisal.pk]))
     page = response.content.decode()
 

@@ -8,7 +8,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from config import celery_app
-from core.models import JobRun
+from core.jobs import jobs_dispatch
+from core.models import JobOccurrence, JobRun
 from core.roles import Role
 from incentives.models import PayStatement
 from tests.core.factories import UserFactory
@@ -45,7 +46,9 @@ def test_pay_generation_links_to_its_progress_which_links_to_the_statements_when
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the worker runs it in-process
     with django_capture_on_commit_callbacks(execute=True):
-        link = _generate(client, period)
+        again = _generate(client, period)
+    assert again == link  # asked again while the first waits: the same job, not a second one
+    jobs_dispatch()  # beat sends what is waiting
     page = client.get(link).content.decode()
     assert PayStatement.objects.filter(period=period).count() == 1
     assert "Done." in page and 'http-equiv="refresh"' not in page
@@ -77,3 +80,38 @@ def test_only_hr_follows_jobs_and_the_result_link_stays_on_this_site(client) -> 
     client.force_login(UserFactory(role=Role.HR))
     page = client.get(url, {"next": "https://evil.example.com/"}).content.decode()
     assert 'href="https://evil.example.com' not in page and "See the result" not in page
+
+
+def test_a_refusal_inside_the_job_is_said_on_its_page_in_the_readers_language(
+    client, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    period = PayPeriodFactory(state="approved")  # statements are generated only for a draft period
+    client.force_login(UserFactory(role=Role.HR))
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    with django_capture_on_commit_callbacks(execute=True):
+        link = _generate(client, period)
+    occurrence = JobOccurrence.objects.get()
+    assert (occurrence.status, occurrence.refusal["code"]) == (JobOccurrence.Status.REFUSED, "pay_period_not_draft")
+    english = client.get(link).content.decode()
+    assert "The job was refused: Pay period 2026-H1 is approved; statements are generated only while" in english
+    assert 'http-equiv="refresh"' not in english
+    chinese = client.get(link, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "工资期间 2026-H1 当前状态为“已批准”；只有在草稿状态下才能生成工资单。" in chinese
+
+
+@pytest.mark.parametrize(
+    "fields, says",
+    [
+        ({"status": "pending", "send_error": "broker unreachable"}, "will be sent when it is back"),
+        ({"status": "queued"}, "Queued: waiting for a worker"),
+        ({"status": "queued", "interrupted_at": "2026-11-24T09:00:00+08:00"}, "Interrupted, resuming"),
+        ({"status": "running", "claimed_at": "2020-01-01T00:00:00+00:00"}, "Interrupted, resuming"),  # nobody holds it
+        ({"status": "skipped"}, "Not run"),
+    ],
+)
+def test_progress_page_follows_the_job_occurrence(client, fields: dict, says: str) -> None:
+    JobOccurrence.objects.create(key="k", task="incentives.pay_statements_generate", task_id="occ-1", **fields)
+    client.force_login(UserFactory(role=Role.HR))
+    page = client.get(reverse("job_progress", args=["occ-1"])).content.decode()
+    assert says in page
+    assert ('http-equiv="refresh"' in page) == (fields["status"] != "skipped")

@@ -84,7 +84,7 @@ def test_manager_sees_clients_by_tier_interactions_against_prorated_target_and_l
     assert reverse("reports:appraisal", args=[latest.pk]) in html
     assert chart_data(html, "chart-trend")["datasets"][0]["data"] == [72.0, 91.0]  # oldest cycle first
     assert first.cycle.name in html and latest.cycle.name in html
-    assert "13325.00" in html and reverse("reports:pay_statement", args=[statement.pk]) in html
+    assert "CNY 13,325.00" in html and reverse("reports:pay_statement", args=[statement.pk]) in html
     assert 'id="line-title"' not in html  # no subordinates: no supervisor sections
 
 

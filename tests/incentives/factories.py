@@ -8,9 +8,9 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from appraisals.models import Appraisal, AppraisalCycle
+from appraisals.models import Appeal, Appraisal, AppraisalCycle
 from core.roles import Role
-from incentives.models import PayPeriod, PayScheme, PayStatement, Recognition
+from incentives.models import Departure, PayPeriod, PayScheme, PayStatement, Recognition, month_end
 from tests.appraisals.factories import TemplateFactory
 from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, grade
@@ -73,13 +73,15 @@ class PaySchemeFactory(factory.django.DjangoModelFactory):
 
 
 class PayPeriodFactory(factory.django.DjangoModelFactory):
+    """A monthly pay period, July 2026 by default (paid from the closed 2026 H1 cycle under the default scheme)."""
+
     class Meta:
         model = PayPeriod
         django_get_or_create = ("code",)
 
-    code = "2026-H1"
-    start = dt.date(2026, 1, 1)
-    end = dt.date(2026, 6, 30)
+    code = factory.LazyAttribute(lambda p: f"{p.start:%Y-%m}")
+    start = dt.date(2026, 7, 1)
+    end = factory.LazyAttribute(lambda p: month_end(p.start))
 
 
 class PayStatementFactory(factory.django.DjangoModelFactory):
@@ -108,3 +110,22 @@ class RecognitionFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Commendation {n}")
     reason = "Excellent appraisal result in 2026 H1."
     awarded_by = factory.SubFactory(UserFactory, role=Role.HR)
+
+
+class AppealFactory(factory.django.DjangoModelFactory):
+    """A manager's appeal against a final appraisal, open until HR decides it."""
+
+    class Meta:
+        model = Appeal
+
+    appraisal = factory.SubFactory(FinalAppraisalFactory)
+    text = "The client sample missed my two largest clients."
+    state = Appeal.State.OPEN
+
+
+class DepartureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Departure
+
+    manager = factory.SubFactory(AccountManagerFactory, grade="first")
+    last_day = dt.date(2026, 7, 20)

@@ -86,7 +86,7 @@ def test_admin_period_actions_approve_and_export(admin_client, period) -> None:
     assert period.state == PayPeriod.State.APPROVED
 
     response = _action(admin_client, "payperiod", "export_csv", [period.pk])
-    assert response["Content-Disposition"] == 'attachment; filename="payroll-2026-H1.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="payroll-2026-07.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[-1][11] == "13325.00"
     xlsx = _action(admin_client, "payperiod", "export_xlsx", [period.pk])
@@ -119,13 +119,17 @@ def test_admin_scheme_base_salary_defaults_to_the_grade(admin_client) -> None:
             "behaviour_rate": "20",
             "behaviour_floor": "0",
             "behaviour_cap": "2000",
+            "performance_basis": "arrears",
+            "without_appraisal": "catch_up",
         },
     )
     assert response.status_code == 302
-    assert PayScheme.objects.get(year=2027).base_salary == Decimal("6500.00")
+    scheme = PayScheme.objects.get(year=2027)
+    assert scheme.base_salary == Decimal("6500.00")
+    assert (scheme.performance_basis, scheme.without_appraisal) == ("arrears", "catch_up")
 
 
 def test_admin_pages_load(admin_client, period) -> None:
-    for name in ("payscheme", "payperiod", "paystatement", "recognition"):
+    for name in ("payscheme", "payperiod", "paystatement", "recognition", "departure"):
         assert admin_client.get(reverse(f"admin:incentives_{name}_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:incentives_recognition_add")).status_code == 200

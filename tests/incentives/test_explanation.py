@@ -162,7 +162,7 @@ def test_a_generated_statement_reads_back_as_it_was_computed_and_its_grades_are_
         from_grade=grade("first"),
         to_grade=grade("senior"),
         reason=GradeChange.Reason.APPRAISAL,
-        effective_date=dt.date(2026, 4, 1),
+        effective_date=dt.date(2026, 7, 16),
     )
     FinalAppraisalFactory(manager=manager, performance_score=Decimal("80.00"), behaviour_score=Decimal("75.00"))
     period = PayPeriodFactory()
@@ -171,7 +171,7 @@ def test_a_generated_statement_reads_back_as_it_was_computed_and_its_grades_are_
 
     pay = pay_explanation_from_json(statement.explanation)
     assert pay.to_json() == statement.explanation
-    assert pay.grades_used == ("first", "senior") and [held.days for held in pay.grades] == [90, 91]
+    assert pay.grades_used == ("first", "senior") and [held.days for held in pay.grades] == [15, 16]
     assert sum((term.amount for term in pay.terms), Decimal("0")) == pay.total == statement.total
     assert [term.amount for term in pay.terms] == [
         statement.base_salary,
@@ -195,3 +195,33 @@ def test_a_generated_statement_reads_back_as_it_was_computed_and_its_grades_are_
 def test_a_statement_without_a_stored_explanation_shows_the_grade_it_ends_in() -> None:
     row = pay_statement_row(PayStatementFactory())
     assert row.grades == () and row.grades_label == "first-level account manager"
+
+
+def test_the_first_schema_version_reads_with_each_line_given_its_days_and_appraisal() -> None:
+    pay = pay_explanation_from_json(STORED_REGULAR)
+    base_first, base_senior = pay.term("base_salary").parts
+    assert (base_first.pays_for.start, base_first.pays_for.end) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert (base_first.basis, base_first.appraisal) == ("days_in_grade", None)
+    (performance,) = pay.term("performance_pay").parts
+    assert performance.appraisal == pay.appraisal and performance.basis == "covering_cycle"
+    assert performance.pays_for.code == "2026-H1" and performance.line == "month"
+
+
+def test_a_catch_up_line_writes_and_reads_back_the_same() -> None:
+    used = AppraisalScores(4, 2, Decimal("80.00"), Decimal("70.00"), Decimal("76.00"), "good", "2026 H1", True)
+    line = TermPart(
+        "first",
+        (TermInput("performance_score", Decimal("80.00")), TermInput("rate", Decimal("40.00"))),
+        Decimal("3200.00"),
+        21,
+        31,
+        "clamp(80.00 × 40.00 = 3200.00, 0.00, 4000.00) = 3200.00; 3200.00 × 21/31 = 2167.74; 2167.74 − 0.00 = 2167.74",
+        Decimal("2167.74"),
+        line="catch_up",
+        pays_for=PeriodShown("2026-05", dt.date(2026, 5, 11), dt.date(2026, 5, 31), 21),
+        appraisal=used,
+        basis="catch_up",
+    )
+    assert TermPart.from_json(line.to_json()) == line
+    assert line.days_label == "2026-05: 2026-05-11 – 2026-05-31 (21 days)"
+    assert "under appeal" in line.appraisal_label and "2026 H1" in line.basis_label

@@ -1,4 +1,4 @@
-"""Pay statements: generation from the closed cycle, proration on promotion, idempotency, approval, corrections."""
+"""Pay statements: monthly generation, proration on promotion, idempotency, approval, corrections."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from appraisals.models import Appraisal
 from core.models import JobRun
 from core.roles import Role
+from incentives.explanation import pay_explanation_from_json
 from incentives.models import PayPeriod, PayStatement
 from incentives.services import (
     pay_adjustment_create,
@@ -72,48 +74,54 @@ def test_scheme_base_salary_defaults_to_the_grade_and_is_kept(schemes_2026) -> N
     assert first.base_salary == Decimal("9000.00")  # the year's scheme does not follow a later change
 
 
-def test_mid_period_promotion_worked_example_matches_to_the_cent(schemes_2026) -> None:
-    # A first-level manager promoted to senior on 2026-04-01; pay period 2026-H1 = 1 Jan – 30 Jun = 181 days:
-    #   first-level 1 Jan – 31 Mar = 31 + 28 + 31 = 90 days; senior 1 Apr – 30 Jun = 30 + 31 + 30 = 91 days.
-    # Appraisal: performance 85.50, behaviour 90.00.
-    # Base salary:  first  9000.00 × 90/181 = 4475.1381… → 4475.14
-    #               senior 12000.00 × 91/181 = 6033.1492… → 6033.15          base = 10508.29
-    # Performance:  first  clamp(85.50 × 40 = 3420.00, 0, 4000) = 3420.00 × 90/181 = 1700.5525… → 1700.55
-    #               senior clamp(85.50 × 80 = 6840.00, 1000, 6000) = 6000.00 (capped) × 91/181 = 3016.5746… → 3016.57
-    #                                                                          performance = 4717.12
-    # Behaviour:    first  clamp(90 × 15 = 1350.00, 0, 1500) = 1350.00 × 90/181 = 671.2707… → 671.27
-    #               senior clamp(90 × 30 = 2700.00, 0, 3000) = 2700.00 × 91/181 = 1357.4586… → 1357.46
-    #                                                                          behaviour = 2028.73
-    # Total = 10508.29 + 4717.12 + 2028.73 = 17254.14
+def test_mid_month_promotion_worked_example_matches_to_the_cent(schemes_2026) -> None:
+    # A first-level manager promoted to senior on 2026-07-16; pay period 2026-07 = 31 days:
+    #   first-level 1–15 July = 15 days; senior 16–31 July = 16 days. Paid from the latest closed appraisal
+    #   (2026 H1): performance 85.50, behaviour 90.00.
+    # Base salary:  first  9000.00 × 15/31 = 4354.8387… → 4354.84
+    #               senior 12000.00 × 16/31 = 6193.5483… → 6193.55          base = 10548.39
+    # Performance:  first  clamp(85.50 × 40 = 3420.00, 0, 4000) = 3420.00 × 15/31 = 1654.8387… → 1654.84
+    #               senior clamp(85.50 × 80 = 6840.00, 1000, 6000) = 6000.00 (capped) × 16/31 = 3096.7741… → 3096.77
+    #                                                                          performance = 4751.61
+    # Behaviour:    first  clamp(90 × 15 = 1350.00, 0, 1500) = 1350.00 × 15/31 = 653.2258… → 653.23
+    #               senior clamp(90 × 30 = 2700.00, 0, 3000) = 2700.00 × 16/31 = 1393.5483… → 1393.55
+    #                                                                          behaviour = 2046.78
+    # Total = 10548.39 + 4751.61 + 2046.78 = 17346.78
     manager = AccountManagerFactory(grade="first")
     GradeChangeFactory(
         manager=manager,
         from_grade=grade("first"),
         to_grade=grade("senior"),
         reason=GradeChange.Reason.APPRAISAL,
-        effective_date=dt.date(2026, 4, 1),
+        effective_date=dt.date(2026, 7, 16),
     )
-    FinalAppraisalFactory(manager=manager, performance_score=Decimal("85.50"), behaviour_score=Decimal("90.00"))
+    appraisal = FinalAppraisalFactory(
+        manager=manager, performance_score=Decimal("85.50"), behaviour_score=Decimal("90.00")
+    )
     period = PayPeriodFactory()
 
     assert pay_statements_generate(period=period) == 1
 
     statement = PayStatement.objects.get(manager=manager, period=period)
-    assert statement.base_salary == Decimal("10508.29")
-    assert statement.performance_pay == Decimal("4717.12")
-    assert statement.behaviour_component == Decimal("2028.73")
-    assert statement.total == Decimal("17254.14")
+    assert statement.base_salary == Decimal("10548.39")
+    assert statement.performance_pay == Decimal("4751.61")
+    assert statement.behaviour_component == Decimal("2046.78")
+    assert statement.total == Decimal("17346.78")
     assert statement.grade == grade("senior")
     assert statement.grades_used == "first → senior"
+    assert statement.appraisal == appraisal
     explanation = statement.explanation
     assert explanation["prorated"] is True
-    assert [(g["grade"], g["days"]) for g in explanation["grades"]] == [("first", 90), ("senior", 91)]
+    assert [(g["grade"], g["days"]) for g in explanation["grades"]] == [("first", 15), ("senior", 16)]
     perf_parts = explanation["terms"]["performance_pay"]["parts"]
     assert (
         perf_parts[1]["formula"]
-        == "clamp(85.50 × 80.00 = 6840.00, 1000.00, 6000.00) = 6000.00; 6000.00 × 91/181 = 3016.57"
+        == "clamp(85.50 × 80.00 = 6840.00, 1000.00, 6000.00) = 6000.00; 6000.00 × 16/31 = 3096.77"
     )
-    assert explanation["total"]["formula"] == "10508.29 + 4717.12 + 2028.73 = 17254.14"
+    # Each line says which days and which appraisal it comes from.
+    assert perf_parts[1]["pays_for"] == {"code": "2026-07", "start": "2026-07-16", "end": "2026-07-31", "days": 16}
+    assert perf_parts[1]["appraisal"]["id"] == appraisal.pk and perf_parts[1]["basis"] == "last_closed"
+    assert explanation["total"]["formula"] == "10548.39 + 4751.61 + 2046.78 = 17346.78"
 
 
 def test_whole_period_in_one_grade_is_not_prorated_and_the_floor_applies(schemes_2026) -> None:
@@ -161,27 +169,44 @@ def test_regenerating_recomputes_drafts_and_leaves_approved_statements_alone(sch
     assert PayStatement.objects.get(pk=approved.pk).base_salary == Decimal("9000.00")
 
 
-def test_generation_loads_in_a_fixed_number_of_queries(schemes_2026) -> None:
-    def queries_for(managers: int, start: dt.date, end: dt.date) -> int:
-        cycle = ClosedCycleFactory(period_start=start, period_end=end)
-        for _ in range(managers):
-            FinalAppraisalFactory(cycle=cycle)
-        period = PayPeriodFactory(code=f"P{managers}", start=start, end=end)
+def test_generation_loads_in_a_fixed_number_of_queries(schemes_2026, hr) -> None:
+    def generate(month: dt.date) -> tuple[int, int]:
+        period = PayPeriodFactory(start=month)
         with CaptureQueriesContext(connection) as captured:
-            assert pay_statements_generate(period=period) == managers
-        return len(captured)
+            changed = pay_statements_generate(period=period)
+        return changed, len(captured)
 
-    assert queries_for(1, dt.date(2026, 1, 1), dt.date(2026, 6, 30)) == queries_for(
-        5, dt.date(2026, 7, 1), dt.date(2026, 12, 31)
-    )
+    cycle = ClosedCycleFactory()
+    rescored = FinalAppraisalFactory(cycle=cycle)
+    july, july_queries = generate(dt.date(2026, 7, 1))
+    pay_period_approve(period=PayPeriod.objects.get(code="2026-07"), by=hr)
+    for _ in range(4):
+        FinalAppraisalFactory(cycle=cycle)
+    Appraisal.objects.filter(pk=rescored.pk).update(performance_score=Decimal("90.00"))  # an adjustment line too
+
+    august, august_queries = generate(dt.date(2026, 8, 1))
+
+    assert (july, august) == (1, 5)
+    assert july_queries == august_queries
 
 
-def test_generation_refuses_without_a_closed_cycle(schemes_2026) -> None:
+def test_a_month_without_a_closed_cycle_is_paid_and_says_why(schemes_2026) -> None:
+    # No closed cycle: the month still pays the base salary, 9000.00; performance pay and behaviour component wait
+    # (the default scheme catches them up when the first appraisal closes), and each line says so.
     cycle = ClosedCycleFactory(state="review")
     FinalAppraisalFactory(cycle=cycle)
-    with pytest.raises(ValidationError, match="No closed appraisal cycle"):
-        pay_statements_generate(period=PayPeriodFactory())
-    assert not PayStatement.objects.exists()
+    pay_statements_generate(period=PayPeriodFactory())
+    statement = PayStatement.objects.get()
+    assert (statement.base_salary, statement.performance_pay, statement.behaviour_component) == (
+        Decimal("9000.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    assert statement.appraisal is None
+    pay = pay_explanation_from_json(statement.explanation)
+    (part,) = pay.term("performance_pay").parts
+    assert part.basis == "no_appraisal_catch_up" and part.is_owed
+    assert "no closed appraisal yet" in part.basis_label
 
 
 def test_generation_refuses_whole_run_when_a_grade_has_no_scheme(schemes_2026) -> None:
@@ -204,7 +229,7 @@ def test_approved_statement_cannot_be_approved_again_or_regenerated_or_adjusted_
     with pytest.raises(ValidationError, match="already approved"):
         pay_statement_approve(statement=statement, by=hr)
     pay_period_approve(period=period, by=hr)
-    with pytest.raises(ValidationError, match="generated only while it is a draft"):
+    with pytest.raises(ValidationError, match="2026-07 is already approved, so its statements are locked"):
         pay_statements_generate(period=period)
 
 

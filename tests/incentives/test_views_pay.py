@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def line():
-    """A senior supervising a first-level manager, both with a draft statement for 2026-H1."""
+    """A senior supervising a first-level manager, both with a draft statement for 2026-07."""
     PaySchemeFactory(grade=grade("first"))
     PaySchemeFactory(grade=grade("senior"), performance_cap=Decimal("6000"), behaviour_cap=Decimal("3000"))
     supervisor = AccountManagerFactory(grade="senior")
@@ -86,7 +86,7 @@ def test_owner_sees_the_statement_with_the_proration_explained(client, line, dja
         from_grade=grade("first"),
         to_grade=grade("senior"),
         reason=GradeChange.Reason.APPRAISAL,
-        effective_date=dt.date(2026, 4, 1),
+        effective_date=dt.date(2026, 7, 16),
     )
     pay_statements_generate(period=line["period"])
     _login(client, manager.user)
@@ -95,7 +95,7 @@ def test_owner_sees_the_statement_with_the_proration_explained(client, line, dja
     assert response.status_code == 200
     content = response.content.decode()
     assert "The grade changed during the period" in content
-    assert "× 90/181" in content and "× 91/181" in content
+    assert "× 15/31" in content and "× 16/31" in content
 
 
 def test_supervisor_does_not_see_a_subordinates_statement(client, line) -> None:

@@ -1,4 +1,4 @@
-"""Jobs without a worker process: run records, the cycle lock, reminders, pay after close, and pages that enqueue
+"""Jobs without a worker process: run records, the cycle lock, reminders, the monthly payroll, and pages that enqueue
 work while the broker refuses connections (redis://127.0.0.1:1/0: nothing listens on port 1)."""
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from django.core import mail
 from django.db import connection
 from django.urls import reverse
 
-from appraisals.models import AppraisalCycle
 from appraisals.tasks import cycle_close_task, ratings_remind_task
 from config.celery import app as celery_app
-from core.jobs import INTERRUPTED, PENDING, job_run, jobs_pending_dispatch
-from core.models import JobRun
+from core.jobs import INTERRUPTED, PENDING, job_run, jobs_dispatch
+from core.models import JobOccurrence, JobRun
 from incentives.models import PayPeriod, PayStatement
-from incentives.tasks import pay_after_close_task
+from incentives.tasks import payroll_monthly_task
 from tests.incentives.factories import ClosedCycleFactory, FinalAppraisalFactory, PayPeriodFactory, PaySchemeFactory
 from tests.jobs.helpers import (
     CLOSE_REASON,
@@ -106,7 +105,7 @@ def test_two_closes_of_one_cycle_at_the_same_time_close_it_once_with_the_scores_
     assert_written_once(cycle)  # each figure once
 
 
-# --- reminders and pay after close ----------------------------------------------------------------------------------
+# --- reminders and the monthly payroll -----------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -126,37 +125,30 @@ def test_raters_are_reminded_at_most_once_a_day_however_often_the_job_runs() -> 
 
 
 @pytest.mark.django_db
-def test_after_a_regular_cycle_closes_its_pay_period_and_draft_statements_are_made_once() -> None:
+def test_the_monthly_payroll_pays_the_previous_month_and_any_month_missed_once() -> None:
     PaySchemeFactory(grade=grade("first"))
     cycle = ClosedCycleFactory()  # regular, 2026-01-01 – 2026-06-30
     FinalAppraisalFactory(cycle=cycle)
     FinalAppraisalFactory(cycle=cycle)
-    # An irregular cycle is not paid on its own.
-    ClosedCycleFactory(kind=AppraisalCycle.Kind.IRREGULAR, cause="Merger", period_start=dt.date(2026, 3, 1))
+    PayPeriodFactory(start=dt.date(2026, 6, 1))  # paid already; nothing ran on 1 August
 
-    result = pay_after_close_task.apply().get()
-    period = PayPeriod.objects.get()
-    assert (period.code, period.cycle, period.start, period.end) == (
-        "2026-H1",
-        cycle,
-        cycle.period_start,
-        cycle.period_end,
-    )
-    assert PayStatement.objects.filter(period=period, state=PayStatement.State.DRAFT).count() == 2
-    assert "2026-H1 (2 statements)" in result
+    result = payroll_monthly_task.apply(kwargs={"today": "2026-09-01"}).get()
+    assert list(PayPeriod.objects.order_by("start").values_list("code", flat=True)) == ["2026-06", "2026-07", "2026-08"]
+    assert PayStatement.objects.filter(period__code="2026-08", state=PayStatement.State.DRAFT).count() == 2
+    assert "2026-07 (2 statements)" in result and "2026-08 (2 statements)" in result
 
-    pay_after_close_task.apply().get()  # the next day: nothing more
-    assert PayPeriod.objects.count() == 1 and PayStatement.objects.count() == 2
+    payroll_monthly_task.apply(kwargs={"today": "2026-09-01"}).get()  # a second send: nothing more
+    assert PayPeriod.objects.count() == 3 and PayStatement.objects.count() == 4
 
 
 @pytest.mark.django_db
-def test_pay_after_close_saves_nothing_while_a_pay_scheme_is_missing_and_says_why() -> None:
+def test_the_monthly_payroll_saves_nothing_while_a_pay_scheme_is_missing_and_says_why() -> None:
     FinalAppraisalFactory()  # a first-level manager; no 2026 scheme for first-level
-    result = pay_after_close_task.apply().get()
+    result = payroll_monthly_task.apply(kwargs={"today": "2026-08-01"}).get()
     assert "no 2026 pay scheme" in result
     assert not PayPeriod.objects.exists()  # not a period without its statements
     PaySchemeFactory(grade=grade("first"))
-    pay_after_close_task.apply().get()  # once HR adds the scheme, the next run pays
+    payroll_monthly_task.apply(kwargs={"today": "2026-08-01"}).get()  # once HR adds the scheme, the next run pays
     assert PayStatement.objects.count() == 1
 
 
@@ -188,24 +180,23 @@ def test_with_the_broker_down_generating_statements_saves_the_job_says_it_will_r
     assert response.status_code == 200
     assert "will run later" in response.content.decode()
     assert elapsed < 10  # fails fast: connection timeout 2 s, two quick publish retries
-    pending = JobRun.objects.get(status=PENDING)
-    assert (pending.name, pending.result) == (
-        "incentives.pay_statements_generate",
-        f'{{"args": [{period.pk}], "kwargs": {{}}}}',
-    )
+    pending = JobOccurrence.objects.get(status=PENDING)  # recorded, with why it could not be sent
+    assert (pending.task, pending.args, pending.kwargs) == ("incentives.pay_statements_generate", [period.pk], {})
+    assert pending.send_error.startswith("broker unreachable")
     assert not PayStatement.objects.exists()
 
     # Still down: the dispatcher keeps the job.
-    with pytest.raises(Exception):  # noqa: B017 - kombu's or redis's connection error, whichever comes first
-        jobs_pending_dispatch()
-    assert JobRun.objects.filter(status=PENDING).count() == 1
+    assert jobs_dispatch().unreachable
+    assert JobOccurrence.objects.filter(status=PENDING).count() == 1
 
     # The broker is back (here: tasks run in-process); the pending job is sent, under its own task id, and runs.
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    assert jobs_pending_dispatch() == 1
-    assert not JobRun.objects.filter(status=PENDING).exists()
+    assert jobs_dispatch().sent == 1
+    assert not JobOccurrence.objects.filter(status=PENDING).exists()
     assert PayStatement.objects.filter(period=period).count() == 1
     assert JobRun.objects.get(name="incentives.pay_statements_generate", task_id=pending.task_id).status == "succeeded"
+    pending.refresh_from_db()
+    assert (pending.status, pending.attempts) == (JobOccurrence.Status.SUCCEEDED, 1)
 
 
 @pytest.mark.django_db

@@ -7,7 +7,11 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from appraisals import demo as appraisals_demo
+from clients import demo as clients_demo
 from core import demo as accounts_demo
+from incentives import demo as incentives_demo
+from managers import demo as managers_demo
 
 
 class Command(BaseCommand):
@@ -28,9 +32,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  {account.username:<10} {account.password:<22} {account.role.value}")
 
     def steps(self) -> list:
-        from appraisals import demo as appraisals_demo
-        from clients import demo as clients_demo
-        from incentives import demo as incentives_demo
-        from managers import demo as managers_demo
-
         return [managers_demo.seed, clients_demo.seed, appraisals_demo.seed, incentives_demo.seed]

@@ -7,7 +7,7 @@ from django.db import migrations
 GAPS = (
     "rater_type_missing",
     "no_target",
-    "no_previous_period",
+    "no_earlier_period",
     "no_clients",
     "no_survey_answers",
     "joined_mid_cycle",
@@ -39,6 +39,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("appraisals", "0007_scoring_policy_deadline_hold")]
+    dependencies = [("appraisals", "0009_scoring_policy_deadline_hold")]
 
     operations = [migrations.RunPython(seed, unseed)]
