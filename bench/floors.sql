@@ -82,6 +82,10 @@ raw_values AS (
                WHEN 'scope_growth' THEN bk.manager_id IS NULL
                WHEN 'target_completion' THEN coalesce(tg.total, 0) = 0 OR bk.manager_id IS NULL
                WHEN 'avg_satisfaction' THEN fb.average IS NULL
+               -- a count of work for clients is no data, not a zero, for a manager without clients
+               WHEN 'new_clients' THEN coalesce(nc.n, 0) = 0 AND bk.manager_id IS NULL
+               WHEN 'interactions' THEN coalesce(ct.n, 0) = 0 AND bk.manager_id IS NULL
+               WHEN 'complaints' THEN coalesce(fb.complaints, 0) = 0 AND bk.manager_id IS NULL
                ELSE false
            END OR (apr.joined AND i.metric <> 'avg_satisfaction') AS gap,
            CASE i.metric
