@@ -70,7 +70,8 @@ def cycle_close_task(self, cycle_id: int, user_id: int | None = None, reason: st
 
 @shared_task(bind=True, name=DUE_JOB, **TASK_OPTIONS)
 def cycles_due_task(self) -> str:
-    """Open and close the cycles that are due today (the rule is cycles_due_run's)."""
+    """Open the cycles due today and hold (or extend) those past their rating deadline; never closes (the rule is
+    cycles_due_run's)."""
 
     def work(run: JobRun) -> str:
         run.result = str(cycles_due_run(today=timezone.localdate()))

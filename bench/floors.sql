@@ -7,6 +7,11 @@
 -- (business records, assignments, interactions, feedback, targets, ratings, spot-checks), with the same rounding:
 -- measured values to 4 places half-even (Python's Decimal.quantize), indicator scores and contributions to 2 places
 -- half-up, total = Σ contributions + spot-check effect clamped to 0–100. Parameter: cycle_id.
+-- Missing data under the default policy (every gap left out, its weight shared): a measured value with no data (no
+-- clients, no earlier volume, no target, no survey answer; a manager hired after the period started, for the counts
+-- over the period) and a rated indicator nobody rated have no score; the weights are shared among the scored
+-- indicators of a dimension and the scored dimensions. (A supervisor change, read from the managers' history, is not
+-- reproduced: the generated company has no history of changes.)
 WITH cyc AS (
     SELECT c.id, c.period_start AS ps, c.period_end AS pe, c.template_id,
            -- measures.previous_period: the same number of whole months before, else the same number of days
@@ -23,7 +28,8 @@ WITH cyc AS (
     WHERE c.id = %(cycle_id)s
 ),
 apr AS (
-    SELECT a.id AS appraisal_id, a.manager_id FROM appraisals_appraisal a JOIN cyc ON a.cycle_id = cyc.id
+    SELECT a.id AS appraisal_id, a.manager_id, m.hire_date > cyc.ps AS joined
+    FROM appraisals_appraisal a JOIN cyc ON a.cycle_id = cyc.id JOIN managers_accountmanager m ON m.id = a.manager_id
 ),
 new_clients AS (
     SELECT a.manager_id, count(DISTINCT a.client_id) AS n
@@ -72,6 +78,17 @@ feedback AS (
 raw_values AS (
     SELECT apr.appraisal_id, i.id AS indicator_id, i.dimension, i.weight, i.target, i.rule,
            CASE i.metric
+               WHEN 'volume_growth' THEN bk.manager_id IS NULL OR coalesce(bk.vbefore, 0) <= 0
+               WHEN 'scope_growth' THEN bk.manager_id IS NULL
+               WHEN 'target_completion' THEN coalesce(tg.total, 0) = 0 OR bk.manager_id IS NULL
+               WHEN 'avg_satisfaction' THEN fb.average IS NULL
+               -- a count of work for clients is no data, not a zero, for a manager without clients
+               WHEN 'new_clients' THEN coalesce(nc.n, 0) = 0 AND bk.manager_id IS NULL
+               WHEN 'interactions' THEN coalesce(ct.n, 0) = 0 AND bk.manager_id IS NULL
+               WHEN 'complaints' THEN coalesce(fb.complaints, 0) = 0 AND bk.manager_id IS NULL
+               ELSE false
+           END OR (apr.joined AND i.metric <> 'avg_satisfaction') AS gap,
+           CASE i.metric
                WHEN 'new_clients' THEN coalesce(nc.n, 0)::numeric
                WHEN 'volume_growth' THEN CASE WHEN coalesce(bk.vbefore, 0) > 0
                                               THEN (bk.vnow - bk.vbefore) / bk.vbefore * 100
@@ -94,7 +111,7 @@ raw_values AS (
 ),
 measured AS (
     -- the stored MeasuredValue: 4 places, half-even (a tie goes to the even neighbour)
-    SELECT appraisal_id, indicator_id, dimension, weight, target, rule,
+    SELECT appraisal_id, indicator_id, dimension, weight, target, rule, gap,
            CASE WHEN x * 10000 = floor(x * 10000) + 0.5
                 THEN (floor(x * 10000) + abs(mod(floor(x * 10000), 2))) / 10000
                 ELSE round(x, 4) END AS value
@@ -102,7 +119,8 @@ measured AS (
 ),
 measured_scores AS (
     SELECT appraisal_id, indicator_id, dimension, weight,
-           round(CASE WHEN rule = 'penalty' THEN greatest(0, 100 - value * target)
+           round(CASE WHEN gap THEN NULL
+                      WHEN rule = 'penalty' THEN greatest(0, 100 - value * target)
                       WHEN target <= 0 THEN 0
                       ELSE least(100, greatest(0, value * 100 / target)) END, 2) AS score
     FROM measured
@@ -130,17 +148,27 @@ rated_parts AS (
 rated_scores AS (
     -- the weights of the rater types that did rate, renormalised to 100 (equal shares if they all weigh 0)
     SELECT appraisal_id, indicator_id, dimension, weight,
-           round(CASE WHEN count(average) = 0 THEN 0
+           round(CASE WHEN count(average) = 0 THEN NULL
                       WHEN sum(w) FILTER (WHERE average IS NOT NULL) = 0 THEN avg(average * 20)
                       ELSE sum(w * average * 20) / sum(w) FILTER (WHERE average IS NOT NULL) END, 2) AS score
     FROM rated_parts
     GROUP BY appraisal_id, indicator_id, dimension, weight
 ),
-contributions AS (
-    SELECT s.appraisal_id,
-           round(s.score * s.weight * CASE s.dimension WHEN 'performance' THEN cyc.wp WHEN 'behaviour' THEN cyc.wb
-                                                       ELSE cyc.wa END / 10000.0, 2) AS contribution
+scores AS (
+    SELECT s.*, CASE s.dimension WHEN 'performance' THEN cyc.wp WHEN 'behaviour' THEN cyc.wb ELSE cyc.wa END AS dw,
+           sum(s.weight) FILTER (WHERE s.score IS NOT NULL) OVER (PARTITION BY s.appraisal_id, s.dimension) AS wsum
     FROM (SELECT * FROM measured_scores UNION ALL SELECT * FROM rated_scores) s CROSS JOIN cyc
+),
+shared AS (
+    -- Σ weights of the dimensions with a score (each dimension counted once)
+    SELECT appraisal_id, sum(dw) AS total_w
+    FROM (SELECT DISTINCT appraisal_id, dimension, dw FROM scores WHERE wsum > 0) d
+    GROUP BY appraisal_id
+),
+contributions AS (
+    SELECT s.appraisal_id, round(s.score * s.weight * s.dw / (s.wsum * sh.total_w), 2) AS contribution
+    FROM scores s JOIN shared sh ON sh.appraisal_id = s.appraisal_id
+    WHERE s.score IS NOT NULL AND s.wsum > 0 AND sh.total_w > 0
 ),
 spot_checks AS (
     SELECT apr.appraisal_id, round(sum(k.score_effect), 2) AS effect
@@ -151,15 +179,17 @@ spot_checks AS (
     GROUP BY apr.appraisal_id
 ),
 totals AS (
+    -- nothing scored at all: no total, no band (held as incomplete)
     SELECT apr.appraisal_id, apr.manager_id,
-           least(100, greatest(0, coalesce(sum(c.contribution), 0) + coalesce(max(sc.effect), 0))) AS total
+           CASE WHEN count(c.contribution) = 0 THEN NULL
+                ELSE least(100, greatest(0, sum(c.contribution) + coalesce(max(sc.effect), 0))) END AS total
     FROM apr
     LEFT JOIN contributions c ON c.appraisal_id = apr.appraisal_id
     LEFT JOIN spot_checks sc ON sc.appraisal_id = apr.appraisal_id
     GROUP BY apr.appraisal_id, apr.manager_id
 )
 SELECT appraisal_id, manager_id, round(total, 2) AS total,
-       CASE WHEN total >= 90 THEN 'excellent' WHEN total >= 80 THEN 'good' WHEN total >= 60 THEN 'pass'
-            ELSE 'fail' END AS band
+       CASE WHEN total IS NULL THEN '' WHEN total >= 90 THEN 'excellent' WHEN total >= 80 THEN 'good'
+            WHEN total >= 60 THEN 'pass' ELSE 'fail' END AS band
 FROM totals
 ORDER BY appraisal_id;

@@ -24,13 +24,16 @@ from appraisals.models import (
     Appraisal,
     AppraisalCycle,
     AppraisalPlan,
+    AppraisalPolicy,
     Indicator,
     MeasuredValue,
+    MissingDataRule,
     RaterType,
     Template,
 )
-from appraisals.selectors import cycle_missing_ratings, cycle_missing_summary
-from appraisals.services.cycles import cycle_close_check, cycle_open, cycle_to_review
+from appraisals.models.policies import GAP_HELP
+from appraisals.selectors import cycle_missing_summary
+from appraisals.services.cycles import cycle_close_check, cycle_close_preview, cycle_open, cycle_to_review
 from appraisals.services.measures import measured_values_compute
 from appraisals.services.templates import template_validate
 from appraisals.tasks import cycle_close_task
@@ -43,6 +46,32 @@ from core.refusals import refusal_text
 class AppraisalPlanAdmin(SimpleHistoryAdmin):
     list_display = ["year", "revised_at"]
     search_fields = ["year", "purpose"]
+
+
+class MissingDataRuleInline(admin.TabularInline):
+    model = MissingDataRule
+    extra = 0
+    fields = ["gap", "action", "neutral_score", "what_it_covers"]
+    readonly_fields = ["what_it_covers"]
+
+    @admin.display(description=_("what it covers"))
+    def what_it_covers(self, obj: MissingDataRule) -> str:
+        return str(GAP_HELP.get(obj.gap, "")) if obj.gap else "—"
+
+
+@admin.register(AppraisalPolicy)
+class AppraisalPolicyAdmin(SimpleHistoryAdmin):
+    """One version per plan year: band cut-offs, the rating deadline's rule, the missing-data rules. A cycle uses
+    the version of the latest year not after its plan year; its explanation records which."""
+
+    list_display = ["year", "excellent_from", "good_from", "pass_from", "deadline_extension_days"]
+    inlines = [MissingDataRuleInline]
+    save_as = True  # a new year's version starts as a copy of the last
+    fieldsets = [
+        (None, {"fields": ["year", "note"]}),
+        (_("Result bands (total score 0–100)"), {"fields": ["excellent_from", "good_from", "pass_from"]}),
+        (_("At the rating deadline"), {"fields": ["deadline_extension_days", "deadline_max_extensions"]}),
+    ]
 
 
 class IndicatorFormSet(forms.BaseInlineFormSet):
@@ -124,8 +153,8 @@ class TemplateAdmin(SimpleHistoryAdmin):
 
 @admin.register(Appraisal)
 class AppraisalAdmin(SimpleHistoryAdmin):
-    list_display = ["manager", "cycle", "grade", "total_score", "band", "finalised_at"]
-    list_filter = ["cycle", "band", "grade"]
+    list_display = ["manager", "cycle", "grade", "total_score", "band", "incomplete", "finalised_at"]
+    list_filter = ["cycle", "band", "incomplete", "grade"]
     search_fields = ["manager__employee_no", "manager__user__last_name", "manager__user__first_name"]
     list_select_related = ["manager__user", "cycle", "grade"]
     readonly_fields = [
@@ -138,11 +167,21 @@ class AppraisalAdmin(SimpleHistoryAdmin):
         "spot_check_effect",
         "total_score",
         "band",
+        "incomplete",
+        "missing_data",
         "indicator_scores",
         "explanation",
         "finalised_at",
         "acknowledged_at",
     ]
+
+    @admin.display(description=_("missing data"))
+    def missing_data(self, obj: Appraisal) -> str:
+        """Each gap of the frozen explanation and what the missing-data policy did with it."""
+        gaps = Explanation.from_json(obj.explanation).all_gaps
+        if not gaps:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}</li>", ((code, gap) for code, gap in gaps)))
 
     @admin.display(description=_("indicator scores"))
     def indicator_scores(self, obj: Appraisal) -> str:
@@ -153,7 +192,7 @@ class AppraisalAdmin(SimpleHistoryAdmin):
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((line.code, line.name, line.score, line.contribution) for line in lines),
+            ((line.code, line.name, "—" if line.score is None else line.score, line.contribution) for line in lines),
         )
         return format_html(
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
@@ -195,7 +234,9 @@ class MeasuredValueAdmin(admin.ModelAdmin):
 
 class CloseReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for closing with ratings missing"), widget=forms.Textarea(attrs={"rows": 3}), required=True
+        label=_("Reason for closing with ratings missing or appraisals incomplete"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=True,
     )
 
 
@@ -214,12 +255,21 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, cycles: QuerySet, s
 
 @admin.register(AppraisalCycle)
 class AppraisalCycleAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "period_start", "period_end", "rating_deadline", "state", "template"]
+    list_display = ["name", "kind", "period_start", "period_end", "rating_deadline", "state", "held_at", "template"]
     list_filter = ["state", "kind", "plan"]
     search_fields = ["name"]
     list_select_related = ["template"]
     actions = ["open_cycles", "move_to_review", "close_cycles", "compute_measured_values"]
-    readonly_fields = ["state", "opened_at", "closed_at", "closed_by", "close_reason", "missing_ratings"]
+    readonly_fields = [
+        "state",
+        "opened_at",
+        "held_at",
+        "deadline_extensions",
+        "closed_at",
+        "closed_by",
+        "close_reason",
+        "missing_ratings",
+    ]
     fields = [
         "name",
         "plan",
@@ -268,21 +318,29 @@ class AppraisalCycleAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Close the selected cycles (compute and freeze the scores)"))
     def close_cycles(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        cycles = list(queryset)
-        missing = {cycle.pk: cycle_missing_ratings(cycle=cycle).count() for cycle in cycles if not cycle.is_closed}
+        """HR's decision: before it runs, HR sees how many ratings are missing and which appraisals would be held
+        as incomplete (and why), and gives the reason that is recorded with the cycle."""
+        cycles, previews = [], {}
+        for cycle in queryset:
+            try:
+                previews[cycle.pk] = cycle_close_preview(cycle=cycle)
+            except ValidationError as exc:
+                self.message_user(request, refusal_text(exc, cycle), messages.ERROR)
+            else:
+                cycles.append(cycle)
         reason = ""
-        if any(missing.values()):
+        if any(preview.needs_reason for preview in previews.values()):
             form = CloseReasonForm(request.POST if "confirm_close" in request.POST else None)
             if not form.is_valid():
-                # Ratings are missing: ask for the reason on an intermediate page (the selection is carried over).
+                # Ask for the reason on an intermediate page (the selection is carried over).
                 return TemplateResponse(
                     request,
                     "appraisals/cycles/close_confirm.html",
                     {
                         **self.admin_site.each_context(request),
-                        "title": _("Close with ratings missing"),
+                        "title": _("Close with ratings missing or appraisals incomplete"),
                         "opts": self.model._meta,
-                        "cycles": [(cycle, missing.get(cycle.pk, 0)) for cycle in cycles],
+                        "cycles": [(cycle, previews[cycle.pk]) for cycle in cycles],
                         "form": form,
                         "selected": [cycle.pk for cycle in cycles],
                         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

@@ -81,7 +81,14 @@ class RatingAdmin(SimpleHistoryAdmin):
         "flagged",
         "excluded",
     )
-    list_filter = ("appraisal__cycle", "rater_type", SubmittedFilter, "flagged", "excluded")
+    list_filter = (
+        "appraisal__cycle",
+        "rater_type",
+        SubmittedFilter,
+        "flagged",
+        "excluded",
+        ("overdue_since", admin.EmptyFieldListFilter),
+    )
     search_fields = (
         "appraisal__manager__employee_no",
         "appraisal__manager__user__last_name",
@@ -103,6 +110,7 @@ class RatingAdmin(SimpleHistoryAdmin):
         "excluded_reason",
         "excluded_by",
         "last_reminded_on",
+        "overdue_since",
     )
     fields = readonly_fields
     inlines = [RatingScoreInline]
@@ -187,7 +195,9 @@ class RatingAdmin(SimpleHistoryAdmin):
                 flagged += len(fairness_review(appraisal=appraisal))
             except ValidationError as error:
                 self.message_user(request, refusal_text(error, appraisal), messages.ERROR)
-        self.message_user(request, _("%(count)d client ratings are flagged.") % {"count": flagged}, messages.INFO)
+        self.message_user(
+            request, _("%(count)d client or peer ratings are flagged.") % {"count": flagged}, messages.INFO
+        )
 
     @admin.action(description=gettext_lazy("Send the survey link again (unanswered client ratings)"))
     def send_survey_again(self, request: HttpRequest, queryset: QuerySet[Rating]) -> None:

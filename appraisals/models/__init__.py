@@ -3,6 +3,7 @@
 from appraisals.models.cycles import RATING_STATES, Appraisal, AppraisalCycle, MeasuredValue, MeasureGap
 from appraisals.models.draws import ClientSampleDraw, PeerDraw
 from appraisals.models.plans import AppraisalPlan, Dimension, Indicator, RaterType, Template
+from appraisals.models.policies import AppraisalPolicy, MissingDataAction, MissingDataGap, MissingDataRule
 from appraisals.models.ratings import Rating, RatingScore, SurveyInvitation
 from appraisals.models.results import Appeal, AppraisalVersion, Recommendation, ResultRule
 from appraisals.models.spotchecks import SpotCheck, SpotCheckDraw, SpotCheckPolicy
@@ -13,12 +14,16 @@ __all__ = [
     "Appraisal",
     "AppraisalCycle",
     "AppraisalPlan",
+    "AppraisalPolicy",
     "AppraisalVersion",
     "ClientSampleDraw",
     "Dimension",
     "Indicator",
     "MeasureGap",
     "MeasuredValue",
+    "MissingDataAction",
+    "MissingDataGap",
+    "MissingDataRule",
     "PeerDraw",
     "RaterType",
     "Rating",

@@ -124,6 +124,18 @@ class AppraisalCycle(ChoiceLabels, CycleRow):
         related_name="+",
     )
     close_reason = models.TextField(_("reason for closing with ratings missing"), blank=True)
+    held_at = models.DateTimeField(
+        _("held at the rating deadline"),
+        null=True,
+        blank=True,
+        help_text=_("When the deadline passed: missing ratings marked overdue; the cycle waits for HR to close it."),
+    )
+    deadline_extensions = models.PositiveSmallIntegerField(
+        _("deadline extensions"),
+        default=0,
+        db_default=0,
+        help_text=_("How often the policy moved the rating deadline later."),
+    )
     history = HistoricalRecords()
 
     cycle_lookup = "pk"
@@ -189,6 +201,12 @@ class Appraisal(ChoiceLabels, CycleRow):
     spot_check_effect = models.DecimalField(_("spot-check effect"), max_digits=6, decimal_places=2, default=0)
     total_score = models.DecimalField(_("total score"), max_digits=6, decimal_places=2, null=True, blank=True)
     band = models.CharField(_("band"), max_length=10, choices=Band.choices, blank=True)
+    incomplete = models.BooleanField(
+        _("held as incomplete"),
+        default=False,
+        db_default=False,  # rows written in bulk outside the ORM (the benchmark's COPY) are complete
+        help_text=_("The missing-data policy held it: no band and no recommendation; its explanation names the gaps."),
+    )
     explanation = models.JSONField(_("explanation"), default=dict, blank=True)
     comments = models.TextField(_("comments"), blank=True)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)

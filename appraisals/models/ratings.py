@@ -55,6 +55,7 @@ class Rating(CycleRow):
         related_name="+",
     )
     last_reminded_on = models.DateField(_("last reminded on"), null=True, blank=True)
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
     history = HistoricalRecords()
 
     cycle_lookup = "appraisals__ratings"

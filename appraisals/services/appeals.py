@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from appraisals.explanation import Note
 from appraisals.models import (
     Appeal,
     Appraisal,
@@ -33,13 +34,14 @@ from appraisals.models import (
 )
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
 from appraisals.services.cycles import _rating_summaries
+from appraisals.services.policies import cycle_scoring_policy, managers_gaps
 from appraisals.services.results import Remade, recommendations_remake
 from appraisals.services.scoring import AppraisalResult, RatingSummary, appraisal_score, scoring_plan
 from core.roles import Role, role_of
 
 # The fields a re-score writes: those the close writes, but for finalised_at (the result is final since the close).
 SCORE_FIELDS = ["performance_score", "behaviour_score", "ability_score", "spot_check_effect", "total_score", "band"]
-SCORE_FIELDS += ["explanation"]
+SCORE_FIELDS += ["incomplete", "explanation"]
 # simple_history's change reason is at most 100 characters.
 REASON_LENGTH = 100
 
@@ -103,6 +105,7 @@ def appraisal_rescore(*, appraisal: Appraisal) -> AppraisalResult:
     summary = _rating_summaries(cycle).get(appraisal.pk) or RatingSummary()
     measured = {value.indicator_id: value for value in appraisal.measured_values.all()}
     checks = list(SpotCheck.objects.filter(applied_to=appraisal).order_by("checked_on", "pk"))
+    own_gaps = managers_gaps(manager_ids=[appraisal.manager_id], start=cycle.period_start, end=cycle.period_end)
     return appraisal_score(
         template=template,
         indicators=indicators,
@@ -110,6 +113,8 @@ def appraisal_rescore(*, appraisal: Appraisal) -> AppraisalResult:
         measured=measured,
         spot_checks=checks,
         plan=scoring_plan(template=template, indicators=indicators),
+        policy=cycle_scoring_policy(cycle),
+        manager_gaps=own_gaps.get(appraisal.manager_id, ()),
     )
 
 
@@ -280,16 +285,16 @@ def _rescore_save(
     result = appraisal_rescore(appraisal=appraisal)
     result.explanation.notes = (
         *result.explanation.notes,
-        _(
-            "Re-scored on %(day)s after an upheld appeal: %(changes)s. The result as it stood before was "
-            "%(total)s (%(band)s)."
-        )
-        % {
-            "day": timezone.localdate(now),
-            "changes": _changes_summary(changes),
-            "total": superseded.total_score,
-            "band": superseded.get_band_display(),
-        },
+        # Worded when shown, in the reader's language (the changes are summed up in words now).
+        Note(
+            "rescored_after_appeal",
+            {
+                "day": timezone.localdate(now).isoformat(),
+                "changes": _changes_summary(changes),
+                "total": str(superseded.total_score),
+                "band": superseded.band,
+            },
+        ),
     )
     appraisal.performance_score = result.dimension_scores["performance"]
     appraisal.behaviour_score = result.dimension_scores["behaviour"]
@@ -297,6 +302,7 @@ def _rescore_save(
     appraisal.spot_check_effect = result.spot_check_effect
     appraisal.total_score = result.total
     appraisal.band = result.band
+    appraisal.incomplete = result.incomplete
     appraisal.explanation = result.explanation.to_json()
     bulk_update_with_history([appraisal], Appraisal, SCORE_FIELDS, default_user=by, default_change_reason=reason)
     return result

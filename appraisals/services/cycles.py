@@ -1,6 +1,9 @@
 """Appraisal cycles: create, open (appraisals and pending rating tasks), move to review, close (score and freeze),
-and the scheduled rule that opens and closes the cycles that are due.
+and the scheduled rule that opens the cycles that are due and holds those past their rating deadline.
 
+A deadline is not a close: when it passes, the schedule reminds the raters, marks the missing ratings overdue and
+holds the cycle in review (or moves the deadline later, as the policy says); closing is HR's decision, with a reason
+when ratings are missing or appraisals would be held as incomplete (cycle_close_preview says how many and whose).
 A closed cycle is read-only: the models refuse any later save or delete (appraisals/models/cycles.py).
 """
 
@@ -10,21 +13,25 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from appraisals.explanation import ExcludedRating
+from appraisals.explanation import ExcludedRating, Explanation, Gap
 from appraisals.models import (
     Appraisal,
     AppraisalCycle,
     AppraisalPlan,
     Indicator,
     MeasuredValue,
+    MissingDataAction,
     RaterType,
     Rating,
     RatingScore,
@@ -33,19 +40,20 @@ from appraisals.models import (
 )
 from appraisals.selectors import cycle_missing_ratings
 from appraisals.services.draws import peers_draw
+from appraisals.services.fairness import fairness_review_cycle
 from appraisals.services.measures import measured_values_compute, measured_values_store
+from appraisals.services.policies import appraisal_policy_for, cycle_scoring_policy, cycle_year, managers_gaps
+from appraisals.services.ratings import ratings_remind
 from appraisals.services.results import recommendations_make
 from appraisals.services.scoring import RatingSummary, Tally, appraisal_score, scoring_plan
 from appraisals.services.surveys import client_sample_draw
 from appraisals.services.templates import template_validate
 from core.jobs import job_lock
+from core.roles import GROUP_NAMES, Role
 from managers.models import AccountManager
 from managers.selectors import managers_with_grade
 
 State = AppraisalCycle.State
-
-# The reason recorded when the schedule closes a cycle past its rating deadline with ratings missing.
-DEADLINE_REASON = "deadline reached"
 
 
 def cycle_lock_key(cycle_id: int) -> str:
@@ -175,6 +183,7 @@ def cycle_to_review(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None
         )
     cycle.state = State.REVIEW
     cycle.save(update_fields=["state"])
+    fairness_review_cycle(cycle=cycle)
     return cycle
 
 
@@ -234,8 +243,8 @@ def _spot_checks_pending(cycle: AppraisalCycle) -> dict[int, list[SpotCheck]]:
 
 
 def _appraisals_score(cycle: AppraisalCycle, *, now: dt.datetime) -> tuple[list[Appraisal], list[SpotCheck]]:
-    """Every appraisal of the cycle with its scores, band and explanation set (unsaved), and the spot-checks it
-    counted, each now pointing at its appraisal."""
+    """Every appraisal of the cycle with its scores, band, incompleteness and explanation set (unsaved), by the
+    cycle's policy, and the spot-checks it counted, each now pointing at its appraisal."""
     measured = _measured_by_appraisal(cycle)
     template = cycle.template
     indicators = list(template.indicators.all())
@@ -243,6 +252,10 @@ def _appraisals_score(cycle: AppraisalCycle, *, now: dt.datetime) -> tuple[list[
     summaries = _rating_summaries(cycle)
     checks = _spot_checks_pending(cycle)
     plan = scoring_plan(template=template, indicators=indicators)
+    policy = cycle_scoring_policy(cycle)
+    own_gaps = managers_gaps(
+        manager_ids=[appraisal.manager_id for appraisal in appraisals], start=cycle.period_start, end=cycle.period_end
+    )
     attached: list[SpotCheck] = []
     for appraisal in appraisals:
         result = appraisal_score(
@@ -252,6 +265,8 @@ def _appraisals_score(cycle: AppraisalCycle, *, now: dt.datetime) -> tuple[list[
             measured=measured.get(appraisal.pk, {}),
             spot_checks=checks.get(appraisal.manager_id, []),
             plan=plan,
+            policy=policy,
+            manager_gaps=own_gaps.get(appraisal.manager_id, ()),
         )
         appraisal.performance_score = result.dimension_scores["performance"]
         appraisal.behaviour_score = result.dimension_scores["behaviour"]
@@ -259,6 +274,7 @@ def _appraisals_score(cycle: AppraisalCycle, *, now: dt.datetime) -> tuple[list[
         appraisal.spot_check_effect = result.spot_check_effect
         appraisal.total_score = result.total
         appraisal.band = result.band
+        appraisal.incomplete = result.incomplete
         appraisal.explanation = result.explanation.to_json()
         appraisal.finalised_at = now
         for check in checks.get(appraisal.manager_id, []):
@@ -285,6 +301,7 @@ def _appraisals_freeze(appraisals: list[Appraisal], attached: list[SpotCheck], b
             "spot_check_effect",
             "total_score",
             "band",
+            "incomplete",
             "explanation",
             "finalised_at",
         ],
@@ -300,9 +317,10 @@ def _appraisals_freeze(appraisals: list[Appraisal], attached: list[SpotCheck], b
 
 
 def cycle_close_check(*, cycle: AppraisalCycle, reason: str = "") -> int:
-    """Refuse (ValidationError) what cycle_close would refuse for this cycle and reason: a cycle neither open nor in
-    review, or ratings missing without a reason. Returns how many ratings are missing. A closed cycle passes:
-    closing it again changes nothing. Also asked before a close is queued, so HR hears of a refusal at once."""
+    """Refuse (ValidationError) what cycle_close would refuse for this cycle and reason before scoring: a cycle
+    neither open nor in review, or ratings missing without a reason. Returns how many ratings are missing. A closed
+    cycle passes: closing it again changes nothing. Also asked before a close is queued, so HR hears of a refusal at
+    once (the appraisals that would be held as incomplete are cycle_close_preview's)."""
     if cycle.is_closed:
         return 0
     if cycle.state not in (State.OPEN, State.REVIEW):
@@ -320,20 +338,84 @@ def cycle_close_check(*, cycle: AppraisalCycle, reason: str = "") -> int:
     return missing
 
 
+@dataclass(frozen=True)
+class IncompleteAppraisal:
+    """An appraisal a close would hold as incomplete: whose, and the gaps that hold it."""
+
+    appraisal_id: int
+    employee_no: str
+    manager_name: str
+    gaps: tuple[Gap, ...]
+
+    @property
+    def reasons(self) -> str:
+        return "; ".join(str(gap) for gap in self.gaps) or _("nothing to score")
+
+
+@dataclass(frozen=True)
+class ClosePreview:
+    """What closing the cycle now would do, for HR before deciding: ratings missing, appraisals held incomplete."""
+
+    missing_ratings: int
+    incomplete: tuple[IncompleteAppraisal, ...] = ()
+
+    @property
+    def needs_reason(self) -> bool:
+        return bool(self.missing_ratings or self.incomplete)
+
+
+def _incomplete(appraisals: list[Appraisal]) -> tuple[IncompleteAppraisal, ...]:
+    """The scored appraisals held as incomplete, by employee number, each with the gaps that hold it (one query)."""
+    held = [appraisal for appraisal in appraisals if appraisal.incomplete]
+    managers = AccountManager.objects.filter(pk__in=[appraisal.manager_id for appraisal in held]).select_related("user")
+    by_id = {manager.pk: manager for manager in managers}
+    found = []
+    for appraisal in held:
+        manager = by_id[appraisal.manager_id]
+        gaps = tuple(
+            gap
+            for _code, gap in Explanation.from_json(appraisal.explanation).all_gaps
+            if gap.action == MissingDataAction.INCOMPLETE
+        )
+        found.append(IncompleteAppraisal(appraisal.pk, manager.employee_no, manager.name, gaps))
+    return tuple(sorted(found, key=lambda item: item.employee_no))
+
+
+@transaction.atomic
+def cycle_close_preview(*, cycle: AppraisalCycle) -> ClosePreview:
+    """How many ratings are missing and which appraisals a close now would hold as incomplete, and why: scored as
+    the close would score them (the measured values are refreshed on the way, as the nightly snapshot does), nothing
+    frozen. A cycle neither open nor in review has nothing to preview."""
+    cycle = _lock(cycle)
+    if cycle.state not in (State.OPEN, State.REVIEW):
+        return ClosePreview(missing_ratings=0)  # closed already, or not closable (cycle_close_check says why)
+    missing = cycle_missing_ratings(cycle=cycle).count()
+    appraisals, _attached = _appraisals_score(cycle, now=timezone.now())
+    return ClosePreview(missing_ratings=missing, incomplete=_incomplete(appraisals))
+
+
 def _close_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None, reason: str) -> AppraisalCycle:
     """Close the open or in-review cycle (held under its row lock): score, freeze, mark closed, recommend."""
     reason = (reason or "").strip()
     missing = cycle_close_check(cycle=cycle, reason=reason)
     now = timezone.now()
     appraisals, attached = _appraisals_score(cycle, now=now)
+    incomplete = sum(1 for appraisal in appraisals if appraisal.incomplete)
+    if incomplete and not reason:
+        raise ValidationError(
+            _("%(count)s appraisal(s) would be held as incomplete: give a reason to close the cycle with them.")
+            % {"count": incomplete},
+            code="appraisals_incomplete",
+        )
     _appraisals_freeze(appraisals, attached, by)
     # Marked closed last: from here on the models refuse any write to the cycle and what belongs to it.
     cycle.state = State.CLOSED
     cycle.closed_at = now
     cycle.closed_by = _user_or_none(by)
-    cycle.close_reason = reason if missing else ""
+    cycle.close_reason = reason if missing or incomplete else ""
     cycle.save(update_fields=["state", "closed_at", "closed_by", "close_reason"])
-    # Use of results (考评结果的使用): the rule's recommendations come with the close, in the same transaction.
+    # Use of results (考评结果的使用): the rule's recommendations come with the close, in the same transaction; an
+    # appraisal held as incomplete has no band, so the rule recommends nothing for it.
     recommendations_make(cycle=cycle)
     return cycle
 
@@ -367,20 +449,82 @@ def cycle_close_once(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = Non
 
 @dataclass
 class CyclesDue:
-    """What one pass of the schedule did: the cycles opened and closed, and each refusal with its reason."""
+    """What one pass of the schedule did: the cycles opened, held at their deadline and given more time, the raters
+    reminded, and each refusal with its reason. It never closes a cycle."""
 
     opened: list[int] = field(default_factory=list)
-    closed: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    extended: list[int] = field(default_factory=list)
+    reminded: int = 0
     refused: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        done = f"opened {self.opened}, closed {self.closed}"
+        done = f"opened {self.opened}, held {self.held}, extended {self.extended}, reminded {self.reminded}"
         return done + (f", refused {self.refused}" if self.refused else "")
 
 
+HELD = "held"
+EXTENDED = "extended"
+
+
+@transaction.atomic
+def cycle_deadline_pass(*, cycle: AppraisalCycle, today: dt.date) -> str:
+    """What the rating deadline does to an open or in-review cycle once it has passed (before `today`): move it later
+    when the policy of the cycle's plan year allows one more extension and ratings are missing ("extended"); else
+    mark the missing ratings overdue, move the cycle to review, run the fairness review and hold it for HR's close
+    ("held"). "" when there is nothing to do: not past the deadline, already held, or not taking ratings."""
+    cycle = _lock(cycle)
+    if cycle.state not in (State.OPEN, State.REVIEW) or cycle.held_at is not None or cycle.rating_deadline >= today:
+        return ""
+    missing = cycle_missing_ratings(cycle=cycle)
+    version = appraisal_policy_for(year=cycle_year(cycle))
+    if (
+        version is not None
+        and version.deadline_extension_days
+        and cycle.deadline_extensions < version.deadline_max_extensions
+        and missing.exists()
+    ):
+        cycle.rating_deadline += dt.timedelta(days=version.deadline_extension_days)
+        cycle.deadline_extensions += 1
+        cycle.save(update_fields=["rating_deadline", "deadline_extensions"])
+        return EXTENDED
+    # A bulk update, like the reminders' dates: a mark on a pending task, not a change of what was rated.
+    Rating.objects.filter(pk__in=missing.values("pk"), overdue_since__isnull=True).update(
+        overdue_since=cycle.rating_deadline + dt.timedelta(days=1)
+    )
+    cycle.state = State.REVIEW  # ratings are still taken in review, from latecomers
+    cycle.held_at = timezone.now()
+    cycle.save(update_fields=["state", "held_at"])
+    fairness_review_cycle(cycle=cycle)
+    return HELD
+
+
+def _hr_tell(cycle_ids: list[int]) -> None:
+    """E-mail HR the cycles held at their deadline: how many ratings are overdue, and that closing is theirs."""
+    recipients = list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=GROUP_NAMES[Role.HR])
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        return
+    lines = []
+    for cycle in AppraisalCycle.objects.filter(pk__in=cycle_ids).order_by("pk"):
+        overdue = cycle_missing_ratings(cycle=cycle).count()
+        lines.append(
+            _("%(cycle)s: the rating deadline has passed, %(count)s rating(s) overdue.")
+            % {"cycle": cycle, "count": overdue}
+        )
+    closing = _("The cycles wait in review for your decision: closing is yours, with a reason if ratings are missing.")
+    body = "\n".join(lines) + "\n\n" + closing
+    send_mail(_("Appraisal cycles held at their rating deadline"), body, settings.DEFAULT_FROM_EMAIL, recipients)
+
+
 def cycles_due_run(*, today: dt.date) -> CyclesDue:
-    """Open the draft regular cycles whose period has started; close the open or in-review cycles whose rating
-    deadline has passed (with DEADLINE_REASON for the missing ratings).
+    """Open the draft regular cycles whose period has started; at the rating deadline of an open or in-review
+    cycle, extend it or hold it (cycle_deadline_pass), tell HR of the held ones and remind the raters. Never closes.
 
     Each cycle in a transaction of its own under its lock: one cycle HR must fix (e.g. a template whose weights do
     not add up) does not hold back the others, and a rerun after a crash passes over the cycles already done.
@@ -397,15 +541,22 @@ def cycles_due_run(*, today: dt.date) -> CyclesDue:
                     due.opened.append(cycle_id)
         except ValidationError as exc:
             due.refused.append(f"{cycle_id}: {'; '.join(exc.messages)}")
-    to_close = AppraisalCycle.objects.filter(state__in=[State.OPEN, State.REVIEW], rating_deadline__lt=today)
-    for cycle_id in to_close.values_list("pk", flat=True):
-        try:
-            with transaction.atomic():
-                job_lock(cycle_lock_key(cycle_id))
-                if cycle_close_once(cycle=AppraisalCycle(pk=cycle_id), reason=DEADLINE_REASON):
-                    due.closed.append(cycle_id)
-        except ValidationError as exc:
-            due.refused.append(f"{cycle_id}: {'; '.join(exc.messages)}")
+    past_deadline = AppraisalCycle.objects.filter(
+        state__in=[State.OPEN, State.REVIEW], held_at__isnull=True, rating_deadline__lt=today
+    )
+    for cycle_id in past_deadline.values_list("pk", flat=True):
+        with transaction.atomic():
+            job_lock(cycle_lock_key(cycle_id))
+            done = cycle_deadline_pass(cycle=AppraisalCycle(pk=cycle_id), today=today)
+        if done == HELD:
+            due.held.append(cycle_id)
+        elif done == EXTENDED:
+            due.extended.append(cycle_id)
+    if due.held:
+        _hr_tell(due.held)
+    if due.held or due.extended:
+        # Once a day per rater at most, so the daily reminder job and this one never send twice.
+        due.reminded = ratings_remind(today=today)
     return due
 
 

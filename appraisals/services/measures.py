@@ -62,19 +62,6 @@ class Measured:
         return cls(value=None, inputs=inputs, gap=gap)
 
 
-def gap_scored_as_before(measured: MeasuredValue) -> Decimal:
-    """TRANSITIONAL ADAPTER, the one place a gap turns into a number until the scoring applies the missing-data
-    policy: the fixed values the measures used to make up (no target 100; no earlier volume 100 when there is volume
-    now, else 0; no clients and no survey answers 0). Delete it when the scoring reads MeasuredValue.gap."""
-    if measured.gap == "":
-        return Decimal(measured.value)
-    if measured.gap == MeasureGap.NO_TARGET:
-        return HUNDRED
-    if measured.gap == MeasureGap.NO_EARLIER_PERIOD and Decimal(measured.inputs.get("volume_in_period", "0")) > 0:
-        return HUNDRED
-    return ZERO
-
-
 def previous_period(start: date, end: date) -> tuple[date, date]:
     """The period of the same length just before [start, end]: the same number of months for a period of whole
     months (business records are monthly), else the same number of days."""

@@ -1,11 +1,23 @@
 """The arithmetic of an appraisal, as pure functions over loaded data (no queries): indicator, dimension and total
-scores, the band, and the explanation that shows how the total came about.
+scores, the band, the missing-data policy applied to each gap, and the explanation that shows how the total came
+about.
+
+Missing data is never a zero. Each gap (a rater type with no ratings, a measured value with no target, no earlier
+period, no clients or no survey answers, a manager who joined or changed supervisor mid-cycle) gets what the policy
+says (ScoringPolicy, from the cycle's AppraisalPolicy version): left out (its weight shared among what is there),
+a stated neutral score, or the appraisal held as incomplete (scored as if left out, but no band and no
+recommendation). The explanation names each gap and the action.
 
 Rounding is part of the contract, so that the figures a manager reads add up exactly to the total they read:
 - an indicator's score is rounded to 2 places, and that rounded score is the one used further on;
-- its contribution to the total = indicator score × indicator weight/100 × dimension weight/100, rounded to 2 places;
-- a dimension's score = Σ indicator weight/100 × indicator score, rounded to 2 places; its contribution is the sum
-  of its indicators' contributions;
+- weights are shared exactly (as fractions) among what was scored: an indicator's share of its dimension is its
+  weight / Σ weights of the dimension's scored indicators, a dimension's share of the total its weight / Σ weights
+  of the dimensions with a score (with nothing left out, both are the template's weights / 100); the effective
+  weights shown are these shares in %, rounded to 2 places;
+- an indicator's contribution = score × its share × its dimension's share, i.e. score × weight × dimension weight
+  / (Σ indicator weights × Σ dimension weights), rounded to 2 places (one division: a half is exactly a half);
+- a dimension's score = Σ weight × indicator score / Σ weights, rounded to 2 places; its contribution is the sum of
+  its indicators' contributions;
 - total = Σ contributions + spot-check effect, clamped to 0–100 (the explanation says when it was clamped).
 """
 
@@ -18,34 +30,46 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.utils.translation import gettext as _
-
 from appraisals.explanation import (
     DimensionLine,
     ExcludedRating,
     Explanation,
+    Gap,
     IndicatorLine,
     MeasuredFigure,
+    Note,
+    PolicyUsed,
     RaterFigure,
     SpotCheckEffect,
 )
-from appraisals.models import Appraisal, Dimension, Indicator, MeasuredValue, RaterType, Rating, SpotCheck, Template
+from appraisals.models import (
+    Appraisal,
+    Dimension,
+    Indicator,
+    MeasuredValue,
+    MeasureGap,
+    MissingDataAction,
+    MissingDataGap,
+    RaterType,
+    Rating,
+    SpotCheck,
+    Template,
+)
 from appraisals.models.plans import SCALE_POINTS
-from appraisals.services.measures import gap_scored_as_before
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
-ZERO_PLACES = Decimal("0.00")  # a rater type that did not rate: its share, shown with 2 places
+ZERO_PLACES = Decimal("0.00")  # a rater type or indicator that did not count: its share, shown with 2 places
 
-# The band of a total: the first threshold the total reaches (excellent ≥ 90, good ≥ 80, pass ≥ 60, else fail).
-BAND_THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
-    (Decimal("90"), Appraisal.Band.EXCELLENT),
-    (Decimal("80"), Appraisal.Band.GOOD),
-    (Decimal("60"), Appraisal.Band.PASS),
-)
 RATER_ORDER = (RaterType.SELF, RaterType.CLIENT, RaterType.HEAD, RaterType.PEER)
 DIMENSION_ORDER = (Dimension.PERFORMANCE, Dimension.BEHAVIOUR, Dimension.ABILITY)
+# The measured indicators counted over the whole period: a manager who joined mid-cycle was there for part of it.
+# Average satisfaction is an average, not a count, and stays.
+PERIOD_COUNTS = frozenset(Indicator.Metric.values) - {Indicator.Metric.AVG_SATISFACTION}
+# The gaps a measured value can report (MeasuredValue.gap): each is a kind of gap the missing-data policy names.
+MEASURED_GAPS = frozenset(MeasureGap.values)
+Action = MissingDataAction
 
 
 def q2(value: Decimal) -> Decimal:
@@ -53,12 +77,86 @@ def q2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def band_for(total: Decimal) -> str:
-    """The band of a total score."""
-    for threshold, band in BAND_THRESHOLDS:
-        if total >= threshold:
-            return band
-    return Appraisal.Band.FAIL
+# --- the policy -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapRule:
+    """What the policy does with one kind of gap."""
+
+    action: str = Action.LEAVE_OUT
+    neutral_score: Decimal | None = None
+
+
+LEAVE_OUT = GapRule()
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    """The policy version scoring applies: its plan year (None: the built-in defaults), the band cut-offs and the
+    rule for each gap (a gap without one is left out)."""
+
+    year: int | None = None
+    excellent_from: Decimal = Decimal("90")
+    good_from: Decimal = Decimal("80")
+    pass_from: Decimal = Decimal("60")
+    rules: Mapping[str, GapRule] = field(default_factory=dict)
+
+    def rule(self, gap: str) -> GapRule:
+        return self.rules.get(gap, LEAVE_OUT)
+
+    def band_for(self, total: Decimal) -> str:
+        """The band of a total: the first cut-off it reaches."""
+        for threshold, band in (
+            (self.excellent_from, Appraisal.Band.EXCELLENT),
+            (self.good_from, Appraisal.Band.GOOD),
+            (self.pass_from, Appraisal.Band.PASS),
+        ):
+            if total >= threshold:
+                return band
+        return Appraisal.Band.FAIL
+
+    @property
+    def holds_any(self) -> bool:
+        """Whether any gap holds an appraisal as incomplete (else no appraisal can be)."""
+        return any(rule.action == Action.INCOMPLETE for rule in self.rules.values())
+
+    def used(self) -> PolicyUsed:
+        return PolicyUsed(
+            year=self.year,
+            excellent_from=q2(Decimal(self.excellent_from)),
+            good_from=q2(Decimal(self.good_from)),
+            pass_from=q2(Decimal(self.pass_from)),
+        )
+
+
+DEFAULT_POLICY = ScoringPolicy()
+
+
+def band_for(total: Decimal, policy: ScoringPolicy = DEFAULT_POLICY) -> str:
+    """The band of a total score under the policy (the built-in cut-offs 90/80/60 when none is given)."""
+    return policy.band_for(total)
+
+
+def _neutral(rule: GapRule) -> Decimal | None:
+    """The points a gap counts with: the neutral score under the neutral action, else None (it does not count)."""
+    if rule.action == Action.NEUTRAL and rule.neutral_score is not None:
+        return Decimal(rule.neutral_score)
+    return None
+
+
+def _gap(gap: str, rule: GapRule, *, rater_type: str = "", whole_indicator: bool = False) -> Gap:
+    neutral = _neutral(rule)
+    return Gap(
+        gap=str(gap),
+        action=str(rule.action),
+        rater_type=str(rater_type),
+        neutral_score=None if neutral is None else q2(neutral),
+        whole_indicator=whole_indicator,
+    )
+
+
+# --- ratings --------------------------------------------------------------------------------------------------------
 
 
 def rating_counts(rating: Rating) -> bool:
@@ -68,13 +166,15 @@ def rating_counts(rating: Rating) -> bool:
 
 @dataclass
 class AppraisalResult:
-    """Everything cycle_close writes for one appraisal."""
+    """Everything cycle_close writes for one appraisal. A dimension with nothing to score has no score (None); an
+    appraisal with nothing at all to score has no total; an incomplete one has no band."""
 
-    dimension_scores: dict[str, Decimal]
+    dimension_scores: dict[str, Decimal | None]
     spot_check_effect: Decimal
-    total: Decimal
+    total: Decimal | None
     band: str
     explanation: Explanation  # each indicator's score and contribution are its line here
+    incomplete: bool = False
 
 
 class Tally(NamedTuple):
@@ -145,8 +245,8 @@ def _average(total: int, count: int) -> tuple[Decimal, Decimal, Decimal]:
 
 @lru_cache(maxsize=1024)
 def _shares(weights: tuple[int, ...]) -> tuple[tuple[Decimal, Decimal], ...]:
-    """Each rating rater type's share of the indicator: its template weight renormalised over the types that rated
-    (equal shares when those weights are all 0), with the share in % as the explanation shows it."""
+    """Each counting rater type's share of the indicator: its template weight renormalised over the types that
+    count (equal shares when those weights are all 0), with the share in % as the explanation shows it."""
     if not weights:
         return ()
     weight_sum = sum(Decimal(weight) for weight in weights)
@@ -157,50 +257,95 @@ def _shares(weights: tuple[int, ...]) -> tuple[tuple[Decimal, Decimal], ...]:
     return tuple((share, q2(share * HUNDRED)) for share in shares)
 
 
+class RatedScore(NamedTuple):
+    """A rated indicator's score (None: left out, nobody counted), its rater figures, notes and gaps."""
+
+    score: Decimal | None
+    raters: list[RaterFigure]
+    notes: list[Note]
+    gaps: list[Gap]
+
+
 def rated_score(
     *,
     indicator: Indicator,
     weights: Mapping[str, int],
     values: Mapping[str, Tally],
     rater_types: Iterable[str] | None = None,
-) -> tuple[Decimal, list[RaterFigure], list[str]]:
+    policy: ScoringPolicy = DEFAULT_POLICY,
+    supervisor_changed: bool = False,
+) -> RatedScore:
     """A rated indicator's score from the counting values each rater type gave it (their sum and count), with the
-    raters' figures and notes.
+    raters' figures, notes and gaps.
 
-    Each rater type with at least one counting value scores its average × 20; the template's weights of the
-    types that did rate (`weights`: the template's weight per rater type) are renormalised to 100, so a type with no
-    rating does not drag the score down. `rater_types` are the indicator's (read from it when not given).
+    Each rater type with at least one counting value scores its average × 20. A rater type with none is a gap (so
+    is the head's rating of a manager whose supervisor changed mid-cycle): left out, its weight is shared among the
+    types that count; neutral, it counts with the neutral score. The template's weights (`weights`: per rater type)
+    are renormalised over the types that count. Nobody counting leaves the indicator out (score None).
+    `rater_types` are the indicator's (read from it when not given).
     """
-    raters: list[RaterFigure] = []
-    notes: list[str] = []
     if rater_types is None:
         rater_types = indicator.rater_types
-    present = [rater for rater in RATER_ORDER if rater in rater_types and _counted(values.get(rater))]
+    # Each rater type of the indicator: its points (None: does not count) and the gap it is, if one.
+    points_of: dict[str, Decimal] = {}
+    gaps: list[Gap] = []
+    missing: list[str] = []
+    for rater in RATER_ORDER:
+        if rater not in rater_types:
+            continue
+        gap = None
+        if supervisor_changed and rater == RaterType.HEAD:
+            gap = MissingDataGap.SUPERVISOR_CHANGED
+        elif not _counted(values.get(rater)):
+            gap = MissingDataGap.RATER_TYPE_MISSING
+        if gap is None:
+            given = values[rater]
+            points_of[rater] = _average(given.total, given.count)[0]
+            continue
+        rule = policy.rule(gap)
+        neutral = _neutral(rule)
+        if neutral is not None:
+            points_of[rater] = neutral
+        if gap == MissingDataGap.RATER_TYPE_MISSING:
+            missing.append(rater)
+        else:
+            gaps.append(_gap(gap, rule, rater_type=rater))
+    missing_rule = policy.rule(MissingDataGap.RATER_TYPE_MISSING)
+    counting_raters = [rater for rater in points_of if rater not in missing]
+    if missing and not counting_raters and _neutral(missing_rule) is None:
+        # Nobody rated at all: one gap for the indicator, not one per rater type.
+        gaps.insert(0, _gap(MissingDataGap.RATER_TYPE_MISSING, missing_rule, whole_indicator=True))
+    else:
+        gaps[:0] = [_gap(MissingDataGap.RATER_TYPE_MISSING, missing_rule, rater_type=rater) for rater in missing]
+
+    present = [rater for rater in RATER_ORDER if rater in points_of]
     shares = dict(zip(present, _shares(tuple(weights[rater] for rater in present)), strict=True))
-    equal = bool(present) and not any(weights[rater] for rater in present)
+    notes: list[Note] = []
+    if present and not any(weights[rater] for rater in present):
+        notes.append(Note("raters_weighted_equally"))
+    raters: list[RaterFigure] = []
     score = ZERO
     for rater in RATER_ORDER:
         if rater not in rater_types:
             continue
         weight = weights[rater]
+        given = values.get(rater)
+        count = given.count if _counted(given) else 0
+        average = _average(given.total, given.count)[1] if _counted(given) else None
         if rater not in shares:
-            raters.append(RaterFigure(str(rater), weight, ZERO_PLACES, 0, None, None))
-            if present:
-                notes.append(
-                    _("No %(rater)s counted: its weight was shared among the raters who did rate.")
-                    % {"rater": RaterType(rater).label}
-                )
+            raters.append(RaterFigure(str(rater), weight, ZERO_PLACES, count, average, None))
             continue
-        given = values[rater]
-        points, average, points_shown = _average(given.total, given.count)
         share, share_percent = shares[rater]
+        points = points_of[rater]
         score += share * points
-        raters.append(RaterFigure(str(rater), weight, share_percent, given.count, average, points_shown))
-    if not present:
-        notes.append(_("No rating: the indicator scores 0."))
-    elif equal:
-        notes.append(_("The raters who rated all have weight 0 in the template: they were weighted equally."))
-    return score, raters, notes
+        stands_in = rater in missing or (supervisor_changed and rater == RaterType.HEAD)
+        # A gap counting with the neutral score shows that score; a rater type that rated, its own points.
+        shown = q2(points) if stands_in else _average(given.total, given.count)[2]
+        raters.append(RaterFigure(str(rater), weight, share_percent, count, average, shown))
+    return RatedScore(score if present else None, raters, notes, gaps)
+
+
+# --- the plan of a template -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -233,60 +378,113 @@ def scoring_plan(*, template: Template, indicators: Iterable[Indicator]) -> Scor
     )
 
 
-def _indicator_line(
-    *,
-    indicator: Indicator,
-    rater_types: tuple[str, ...],
-    dimension_weight: int,
-    weights: Mapping[str, int],
-    tallies: Mapping[str, Tally],
-    measured: MeasuredValue | None,
-) -> IndicatorLine:
-    """One indicator's score (rounded: the rounded score is the one used further on) and its contribution."""
-    raters: list[RaterFigure] = []
-    figure: MeasuredFigure | None = None
-    if indicator.kind == Indicator.Kind.MEASURED:
-        value = gap_scored_as_before(measured) if measured is not None else ZERO  # transitional adapter
-        raw = measured_score(indicator=indicator, value=value)
+# --- one appraisal --------------------------------------------------------------------------------------------------
+
+
+def measured_gap(value: MeasuredValue | None) -> str | None:
+    """The gap a measured value reports (the data its figure needs does not exist), if one."""
+    if value is None or not value.gap:
+        return None
+    return value.gap if value.gap in MEASURED_GAPS else None
+
+
+class _Scored(NamedTuple):
+    """An indicator scored, before the weights are shared: its line's parts."""
+
+    indicator: Indicator
+    score: Decimal | None
+    raters: tuple[RaterFigure, ...]
+    measured: MeasuredFigure | None
+    notes: tuple[Note, ...]
+    gaps: tuple[Gap, ...]
+
+
+def _measured_scored(
+    *, indicator: Indicator, measured: MeasuredValue | None, policy: ScoringPolicy, joined_mid_cycle: bool
+) -> _Scored:
+    """A measured indicator's score; a gap (reported by the value, or the manager's mid-cycle start for a count over
+    the period) gets the policy's action."""
+    gaps: list[Gap] = []
+    notes: list[Note] = []
+    figure = None
+    if measured is not None:
         figure = MeasuredFigure(
             metric=indicator.metric,
-            value=q2(value),
+            value=None if measured.value is None else q2(Decimal(measured.value)),
             target=q2(Decimal(indicator.target)),
             rule=indicator.rule,
-            inputs=measured.inputs if measured is not None else {},
+            inputs=measured.inputs,
         )
-        notes = [] if measured is not None else [_("No measured value: the indicator scores 0.")]
-    else:
-        raw, raters, notes = rated_score(indicator=indicator, weights=weights, values=tallies, rater_types=rater_types)
-    score = q2(raw)
-    return IndicatorLine(
-        code=indicator.code,
-        name=indicator.name,
-        kind=indicator.kind,
-        weight=indicator.weight,
-        score=score,
-        contribution=q2(score * indicator.weight * dimension_weight / Decimal(10000)),
-        raters=tuple(raters),
-        measured=figure,
-        notes=tuple(notes),
-    )
+    gap = measured_gap(measured)
+    if gap is None and joined_mid_cycle and indicator.metric in PERIOD_COUNTS:
+        gap = MissingDataGap.JOINED_MID_CYCLE
+    if measured is None:
+        # Nothing was measured (the close measures every indicator): nothing to score, never a zero.
+        return _Scored(indicator, None, (), None, (Note("no_measured_value"),), ())
+    if gap is not None:
+        rule = policy.rule(gap)
+        gaps.append(_gap(gap, rule))
+        neutral = _neutral(rule)
+        return _Scored(indicator, None if neutral is None else q2(neutral), (), figure, tuple(notes), tuple(gaps))
+    score = q2(measured_score(indicator=indicator, value=Decimal(measured.value)))
+    return _Scored(indicator, score, (), figure, (), ())
 
 
-def _dimension_line(
-    *,
-    dimension: str,
-    dimension_weight: int,
-    lines: tuple[IndicatorLine, ...],
-) -> DimensionLine:
-    """A dimension's score from its indicators' rounded scores, and its contribution as the sum of theirs."""
-    raw = sum((line.score * line.weight / HUNDRED for line in lines), ZERO)
-    return DimensionLine(
-        dimension=str(dimension),
-        weight=dimension_weight,
-        score=q2(raw),
-        contribution=sum((line.contribution for line in lines), ZERO),
-        indicators=lines,
-    )
+def _dimension_lines(
+    *, scored: tuple[tuple[str, int, tuple[_Scored, ...]], ...]
+) -> tuple[tuple[DimensionLine, ...], list[Note]]:
+    """Share the weights among what was scored (see the module docstring) and build the dimension lines."""
+    notes: list[Note] = []
+    sums = {
+        dimension: sum((Decimal(s.indicator.weight) for s in lines if s.score is not None), ZERO)
+        for dimension, _weight, lines in scored
+    }
+    # A dimension whose indicators all had gaps is left out; one the template gives no indicator keeps its weight
+    # and scores 0 (a template's design, not missing data).
+    kept = {dimension for dimension, _weight, lines in scored if sums[dimension] > 0 or not lines}
+    total_weight = sum((Decimal(weight) for dimension, weight, _lines in scored if dimension in kept), ZERO)
+    if not any(sums.values()):
+        total_weight = ZERO  # nothing at all to score
+    dimensions: list[DimensionLine] = []
+    for dimension, dimension_weight, lines in scored:
+        weight_sum = sums[dimension]
+        counted = dimension in kept and total_weight > 0
+        if not counted and lines:
+            notes.append(Note("dimension_left_out", {"dimension": str(dimension)}))
+        built: list[IndicatorLine] = []
+        weighted = ZERO  # Σ weight × score; divided once, so that a figure that ends in a half is exact
+        for s in lines:
+            share = Decimal(s.indicator.weight) / weight_sum if counted and s.score is not None else ZERO
+            contribution = ZERO_PLACES
+            if share:
+                weighted += s.indicator.weight * s.score
+                contribution = q2(s.score * s.indicator.weight * dimension_weight / (weight_sum * total_weight))
+            built.append(
+                IndicatorLine(
+                    code=s.indicator.code,
+                    name=s.indicator.name,
+                    kind=s.indicator.kind,
+                    weight=s.indicator.weight,
+                    score=s.score,
+                    contribution=contribution,
+                    raters=s.raters,
+                    measured=s.measured,
+                    notes=s.notes,
+                    effective_weight=q2(share * HUNDRED),
+                    gaps=s.gaps,
+                )
+            )
+        dimensions.append(
+            DimensionLine(
+                dimension=str(dimension),
+                weight=dimension_weight,
+                score=(q2(weighted / weight_sum) if weight_sum else ZERO_PLACES) if counted else None,
+                contribution=sum((line.contribution for line in built), ZERO),
+                indicators=tuple(built),
+                effective_weight=q2(Decimal(dimension_weight) / total_weight * HUNDRED) if counted else ZERO_PLACES,
+            )
+        )
+    return tuple(dimensions), notes
 
 
 def _spot_check_effects(checks: Iterable[SpotCheck]) -> tuple[SpotCheckEffect, ...]:
@@ -303,18 +501,15 @@ def _spot_check_effects(checks: Iterable[SpotCheck]) -> tuple[SpotCheckEffect, .
     )
 
 
-def _total(contributions: Decimal, effect: Decimal, *, pending: int) -> tuple[Decimal, list[str]]:
+def _total(contributions: Decimal, effect: Decimal, *, pending: int) -> tuple[Decimal, list[Note]]:
     """Σ contributions + the spot-check effect, clamped to 0–100, and the notes a reader needs about it."""
-    notes: list[str] = []
+    notes: list[Note] = []
     total = contributions + effect
     if total < ZERO or total > HUNDRED:
-        notes.append(
-            _("The contributions and the spot-check effect add up to %(raw)s; the total is kept within 0–100.")
-            % {"raw": q2(total)}
-        )
+        notes.append(Note("total_clamped", {"raw": str(q2(total))}))
         total = min(HUNDRED, max(ZERO, total))
     if pending:
-        notes.append(_("%(count)s rating(s) were not submitted by the close and do not count.") % {"count": pending})
+        notes.append(Note("ratings_pending", {"count": pending}))
     return total, notes
 
 
@@ -326,50 +521,89 @@ def appraisal_score(
     measured: Mapping[int, MeasuredValue],
     spot_checks: Iterable[SpotCheck] = (),
     plan: ScoringPlan | None = None,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+    manager_gaps: Iterable[str] = (),
 ) -> AppraisalResult:
     """Score one appraisal from its ratings (loaded with their scores, or already summed up as a RatingSummary),
-    measured values and spot-checks. `plan` is scoring_plan(template, indicators), when the caller scores many
-    appraisals of one template."""
+    measured values and spot-checks, applying the policy to every gap. `plan` is scoring_plan(template, indicators),
+    when the caller scores many appraisals of one template; `manager_gaps` the manager's own gaps in the period
+    (MissingDataGap.JOINED_MID_CYCLE, SUPERVISOR_CHANGED).
+
+    This is the one scoring function: the close and a re-scoring after an appeal both call it.
+    """
     summary = ratings if isinstance(ratings, RatingSummary) else rating_summary(ratings)
     if plan is None:
         plan = scoring_plan(template=template, indicators=indicators)
+    manager_gaps = frozenset(manager_gaps)
+    joined = MissingDataGap.JOINED_MID_CYCLE in manager_gaps
+    moved = MissingDataGap.SUPERVISOR_CHANGED in manager_gaps
     no_tallies: Mapping[str, Tally] = {}
-    dimensions = tuple(
-        _dimension_line(
-            dimension=dimension,
-            dimension_weight=dimension_weight,
-            lines=tuple(
-                _indicator_line(
-                    indicator=indicator,
-                    rater_types=rater_types,
-                    dimension_weight=dimension_weight,
-                    weights=plan.weights,
-                    tallies=summary.tallies.get(indicator.pk, no_tallies),
-                    measured=measured.get(indicator.pk),
+    scored: list[tuple[str, int, tuple[_Scored, ...]]] = []
+    for dimension, dimension_weight, dimension_indicators in plan.dimensions:
+        lines: list[_Scored] = []
+        for indicator, rater_types in dimension_indicators:
+            if indicator.kind == Indicator.Kind.MEASURED:
+                lines.append(
+                    _measured_scored(
+                        indicator=indicator,
+                        measured=measured.get(indicator.pk),
+                        policy=policy,
+                        joined_mid_cycle=joined,
+                    )
                 )
-                for indicator, rater_types in dimension_indicators
-            ),
-        )
-        for dimension, dimension_weight, dimension_indicators in plan.dimensions
-    )
+                continue
+            rated = rated_score(
+                indicator=indicator,
+                weights=plan.weights,
+                values=summary.tallies.get(indicator.pk, no_tallies),
+                rater_types=rater_types,
+                policy=policy,
+                supervisor_changed=moved,
+            )
+            score = None if rated.score is None else q2(rated.score)
+            lines.append(_Scored(indicator, score, tuple(rated.raters), None, tuple(rated.notes), tuple(rated.gaps)))
+        scored.append((dimension, dimension_weight, tuple(lines)))
+    dimensions, notes = _dimension_lines(scored=tuple(scored))
+
+    # The manager's own gaps, named once for the whole appraisal (what they did is on the lines they touched).
+    own_gaps = tuple(_gap(gap, policy.rule(gap)) for gap in MissingDataGap.values if gap in manager_gaps)
+    line_gaps = [gap for dimension in dimensions for line in dimension.indicators for gap in line.gaps]
+    incomplete = any(gap.action == Action.INCOMPLETE for gap in (*own_gaps, *line_gaps))
+
     checks = list(spot_checks)
     effect = q2(sum((Decimal(check.score_effect) for check in checks), ZERO))
-    total, notes = _total(
-        sum((dimension.contribution for dimension in dimensions), ZERO), effect, pending=summary.pending
-    )
-    band = band_for(total)
+    scored_any = any(dimension.score is not None for dimension in dimensions)
+    total: Decimal | None = None
+    if scored_any:
+        raw_total, total_notes = _total(
+            sum((dimension.contribution for dimension in dimensions), ZERO), effect, pending=summary.pending
+        )
+        total = q2(raw_total)
+        notes += total_notes
+    else:
+        incomplete = True
+        notes.append(Note("nothing_to_score"))
+        if summary.pending:
+            notes.append(Note("ratings_pending", {"count": summary.pending}))
+    if incomplete and scored_any:
+        notes.append(Note("held_incomplete"))
+    band = "" if incomplete or total is None else policy.band_for(total)
     return AppraisalResult(
         dimension_scores={dimension.dimension: dimension.score for dimension in dimensions},
         spot_check_effect=effect,
-        total=q2(total),
+        total=total,
         band=band,
+        incomplete=incomplete,
         explanation=Explanation(
             dimensions=dimensions,
             spot_checks=_spot_check_effects(checks),
             spot_check_effect=effect,
             excluded_ratings=tuple(summary.excluded),
-            total=q2(total),
+            total=total,
             band=str(band),
             notes=tuple(notes),
+            gaps=own_gaps,
+            incomplete=incomplete,
+            policy=policy.used(),
         ),
     )

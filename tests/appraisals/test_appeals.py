@@ -103,7 +103,7 @@ def test_an_upheld_appeal_excludes_a_rating_and_rescores_through_the_close(close
     assert [(e.rater_type, e.reason) for e in explanation.excluded_ratings] == [
         ("peer", "Conflict of interest: a personal dispute with the rated manager")
     ]
-    assert any("55.93" in note for note in explanation.notes)  # the new explanation names the earlier result
+    assert any("55.93" in str(note) for note in explanation.notes)  # the new explanation names the earlier result
 
     # Both versions kept: the earlier one as version 1, with its own explanation.
     earlier = AppraisalVersion.objects.get(appraisal=appraisal)

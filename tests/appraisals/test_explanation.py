@@ -11,8 +11,11 @@ from appraisals.explanation import (
     DimensionLine,
     ExcludedRating,
     Explanation,
+    Gap,
     IndicatorLine,
     MeasuredFigure,
+    Note,
+    PolicyUsed,
     RaterFigure,
     SpotCheckEffect,
 )
@@ -121,8 +124,19 @@ def test_todays_stored_shape_reads_typed_with_decimals_as_stored() -> None:
     assert explanation.computed_total == D("31.69") and explanation.adds_up
 
 
-def test_a_stored_explanation_is_written_back_as_it_was_plus_its_version() -> None:
-    assert Explanation.from_json(STORED).to_json() == {"schema_version": 1, **STORED}
+def test_a_version_1_explanation_written_back_is_version_2_with_the_same_figures_and_words() -> None:
+    upgraded = Explanation.from_json(STORED).to_json()
+    assert upgraded["schema_version"] == 2
+    again = Explanation.from_json(upgraded)
+    original = Explanation.from_json(STORED)
+    assert again.dimensions == original.dimensions and again.total == original.total == D("31.69")
+    # A version 1 note was stored as words: it is shown as it was.
+    (note,) = again.dimensions[0].indicators[1].notes
+    assert str(note) == "No peer rating counted: its weight was shared among the raters who did rate."
+    # Version 1 knew no gaps, no effective weights and no policy: the weights are the ones used, nothing held.
+    line = again.dimensions[0].indicators[0]
+    assert line.weight_used == D("50") and again.dimensions[0].weight_used == D("60")
+    assert again.gaps == () and not again.incomplete and again.policy is None
 
 
 def test_from_json_of_to_json_gives_the_same_explanation() -> None:
@@ -154,7 +168,9 @@ def test_from_json_of_to_json_gives_the_same_explanation() -> None:
                             RaterFigure("client", 30, D("37.50"), 2, D("4.50"), D("90.00")),
                             RaterFigure("self", 20, D("0.00"), 0, None, None),
                         ),
-                        notes=("No self rating counted.",),
+                        notes=(Note("raters_weighted_equally"),),
+                        effective_weight=D("60.00"),
+                        gaps=(Gap("rater_type_missing", "neutral", rater_type="self", neutral_score=D("60.00")),),
                     ),
                 ),
             ),
@@ -164,9 +180,13 @@ def test_from_json_of_to_json_gives_the_same_explanation() -> None:
         excluded_ratings=(ExcludedRating("peer", "Conflict of interest"),),
         total=D("29.25"),
         band="fail",
-        notes=("1 rating(s) were not submitted by the close and do not count.",),
+        notes=(Note("ratings_pending", {"count": 1}),),
+        gaps=(Gap("joined_mid_cycle", "leave_out"),),
+        incomplete=True,
+        policy=PolicyUsed(2026, D("85.00"), D("75.00"), D("60.00")),
     )
     assert Explanation.from_json(explanation.to_json()) == explanation
+    assert str(explanation.notes[0]) == "1 rating(s) were not submitted by the close and do not count."
 
 
 def test_a_computed_explanation_survives_its_json() -> None:
@@ -193,7 +213,7 @@ def test_a_computed_explanation_survives_its_json() -> None:
     # P1: 3 / 5 = 60.00. Contributions 80.91 × 0.5 × 0.6 = 24.273 → 24.27 and 60 × 0.5 × 0.6 = 18.00; total 42.27
     assert result.total == D("42.27")
     stored = result.explanation.to_json()
-    assert stored["total"] == "42.27" and stored["schema_version"] == 1
+    assert stored["total"] == "42.27" and stored["schema_version"] == 2
     assert Explanation.from_json(stored) == result.explanation
 
 
@@ -215,4 +235,4 @@ def test_an_appraisal_not_closed_yet_reads_as_an_empty_explanation() -> None:
 
 def test_an_unknown_schema_version_is_refused() -> None:
     with pytest.raises(ValueError, match="schema version"):
-        Explanation.from_json({**STORED, "schema_version": 2})
+        Explanation.from_json({**STORED, "schema_version": 3})

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from appraisals.models import Appraisal, MeasuredValue
+from appraisals.models import Appraisal, Indicator, MeasuredValue, MeasureGap, MissingDataGap
 from appraisals.services.cycles import cycle_open
-from appraisals.services.measures import gap_scored_as_before, measured_values_compute, previous_period
+from appraisals.services.measures import measured_values_compute, previous_period
+from appraisals.services.scoring import measured_gap, measured_score
 from clients.models import BusinessCreditPolicy, Client
 from tests.appraisals.factories import AppraisalCycleFactory, TemplateFactory, measured_indicator, rated_indicator
 from tests.clients.factories import AssignmentFactory, BusinessRecordFactory, ClientFactory, FeedbackFactory
@@ -178,17 +179,14 @@ def test_data_that_does_not_exist_is_a_gap_never_a_figure() -> None:
     assert grown["complaints"] == (D("0"), "")  # a manager with clients and no complaint: a real zero
 
 
-def test_until_the_policy_scores_gaps_they_count_as_the_fixed_values_of_before() -> None:
-    assert gap_scored_as_before(MeasuredValue(value=D("42"), gap="")) == D("42")
-    assert gap_scored_as_before(MeasuredValue(value=None, gap="no_target")) == D("100")
-    assert gap_scored_as_before(
-        MeasuredValue(value=None, gap="no_earlier_period", inputs={"volume_in_period": "10.00"})
-    ) == D("100")
-    assert gap_scored_as_before(
-        MeasuredValue(value=None, gap="no_earlier_period", inputs={"volume_in_period": "0.00"})
-    ) == D("0")
-    assert gap_scored_as_before(MeasuredValue(value=None, gap="no_clients")) == D("0")
-    assert gap_scored_as_before(MeasuredValue(value=None, gap="no_survey_answers")) == D("0")
+def test_every_gap_the_measures_report_is_a_gap_the_policy_names_and_scores_no_figure() -> None:
+    assert set(MeasureGap.values) <= set(MissingDataGap.values)
+    indicator = Indicator(code="X", kind="measured", metric="target_completion", target=D("100"), rule="ratio")
+    for gap in MeasureGap.values:
+        # No figure under the default policy (left out), whatever a made-up 0 or 100 would have scored.
+        assert measured_gap(MeasuredValue(value=None, gap=gap)) == gap
+    assert measured_gap(MeasuredValue(value=D("42"), gap="")) is None
+    assert measured_score(indicator=indicator, value=D("42")) == D("42")
 
 
 def _template_measuring(*metrics: str):

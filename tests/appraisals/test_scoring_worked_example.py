@@ -213,7 +213,8 @@ def test_renormalisation_when_no_peer_exists(example) -> None:
     # P2: self 4 → 80 (20), head 3 → 60 (35); no client, no peer: (20 × 80 + 35 × 60) / 55 = 3700 / 55 = 67.27
     # A fixed divisor would have given (0.20 × 80 + 0.35 × 60) = 37.00: the missing raters would drag it down.
     assert lines["P2"]["score"] == "67.27"
-    assert any("peer" in note for note in lines["P2"]["notes"])
+    # The gap is named with what was done: no peer rating, its weight shared (the policy's default).
+    assert {"gap": "rater_type_missing", "action": "leave_out", "rater_type": "peer"} in lines["P2"]["gaps"]
     # B2: only the head rated: 3 → 60 with the whole weight.
     assert lines["B2"]["score"] == "60.00"
     assert {r["rater_type"]: r["effective_weight"] for r in lines["B2"]["raters"]}["head"] == "100.00"
