@@ -4,11 +4,100 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
-from appraisals.models import AppraisalCycle, AppraisalPolicy, MissingDataGap
-from appraisals.services.scoring import DEFAULT_POLICY, GapRule, ScoringPolicy
+from appraisals.explanation import Gap, PolicyUsed
+from appraisals.models import Appraisal, AppraisalCycle, AppraisalPolicy, MissingDataAction, MissingDataGap
 from managers.models import AccountManager
+
+CENT = Decimal("0.01")
+Action = MissingDataAction
+
+
+def q2(value: Decimal) -> Decimal:
+    """Round half up to 2 places (the precision every figure is shown and added with)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- the policy -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapRule:
+    """What the policy does with one kind of gap."""
+
+    action: str = Action.LEAVE_OUT
+    neutral_score: Decimal | None = None
+
+
+LEAVE_OUT = GapRule()
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    """The policy version scoring applies: its plan year (None: the built-in defaults), the band cut-offs and the
+    rule for each gap (a gap without one is left out)."""
+
+    year: int | None = None
+    excellent_from: Decimal = Decimal("90")
+    good_from: Decimal = Decimal("80")
+    pass_from: Decimal = Decimal("60")
+    rules: Mapping[str, GapRule] = field(default_factory=dict)
+
+    def rule(self, gap: str) -> GapRule:
+        return self.rules.get(gap, LEAVE_OUT)
+
+    def band_for(self, total: Decimal) -> str:
+        """The band of a total: the first cut-off it reaches."""
+        for threshold, band in (
+            (self.excellent_from, Appraisal.Band.EXCELLENT),
+            (self.good_from, Appraisal.Band.GOOD),
+            (self.pass_from, Appraisal.Band.PASS),
+        ):
+            if total >= threshold:
+                return band
+        return Appraisal.Band.FAIL
+
+    @property
+    def holds_any(self) -> bool:
+        """Whether any gap holds an appraisal as incomplete (else no appraisal can be)."""
+        return any(rule.action == Action.INCOMPLETE for rule in self.rules.values())
+
+    def used(self) -> PolicyUsed:
+        return PolicyUsed(
+            year=self.year,
+            excellent_from=q2(Decimal(self.excellent_from)),
+            good_from=q2(Decimal(self.good_from)),
+            pass_from=q2(Decimal(self.pass_from)),
+        )
+
+
+DEFAULT_POLICY = ScoringPolicy()
+
+
+def band_for(total: Decimal, policy: ScoringPolicy = DEFAULT_POLICY) -> str:
+    """The band of a total score under the policy (the built-in cut-offs 90/80/60 when none is given)."""
+    return policy.band_for(total)
+
+
+def neutral_points(rule: GapRule) -> Decimal | None:
+    """The points a gap counts with: the neutral score under the neutral action, else None (it does not count)."""
+    if rule.action == Action.NEUTRAL and rule.neutral_score is not None:
+        return Decimal(rule.neutral_score)
+    return None
+
+
+def gap_line(gap: str, rule: GapRule, *, rater_type: str = "", whole_indicator: bool = False) -> Gap:
+    neutral = neutral_points(rule)
+    return Gap(
+        gap=str(gap),
+        action=str(rule.action),
+        rater_type=str(rater_type),
+        neutral_score=None if neutral is None else q2(neutral),
+        whole_indicator=whole_indicator,
+    )
 
 
 def cycle_year(cycle: AppraisalCycle) -> int:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -38,12 +38,10 @@ from appraisals.explanation import (
     IndicatorLine,
     MeasuredFigure,
     Note,
-    PolicyUsed,
     RaterFigure,
     SpotCheckEffect,
 )
 from appraisals.models import (
-    Appraisal,
     Dimension,
     Indicator,
     MeasuredValue,
@@ -56,10 +54,16 @@ from appraisals.models import (
     Template,
 )
 from appraisals.models.plans import SCALE_POINTS
+from appraisals.services.policies import (
+    DEFAULT_POLICY,
+    ScoringPolicy,
+    gap_line,
+    neutral_points,
+    q2,
+)
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
-CENT = Decimal("0.01")
 ZERO_PLACES = Decimal("0.00")  # a rater type or indicator that did not count: its share, shown with 2 places
 
 RATER_ORDER = (RaterType.SELF, RaterType.CLIENT, RaterType.HEAD, RaterType.PEER)
@@ -70,90 +74,6 @@ PERIOD_COUNTS = frozenset(Indicator.Metric.values) - {Indicator.Metric.AVG_SATIS
 # The gaps a measured value can report (MeasuredValue.gap): each is a kind of gap the missing-data policy names.
 MEASURED_GAPS = frozenset(MeasureGap.values)
 Action = MissingDataAction
-
-
-def q2(value: Decimal) -> Decimal:
-    """Round half up to 2 places (the precision every figure is shown and added with)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-# --- the policy -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GapRule:
-    """What the policy does with one kind of gap."""
-
-    action: str = Action.LEAVE_OUT
-    neutral_score: Decimal | None = None
-
-
-LEAVE_OUT = GapRule()
-
-
-@dataclass(frozen=True)
-class ScoringPolicy:
-    """The policy version scoring applies: its plan year (None: the built-in defaults), the band cut-offs and the
-    rule for each gap (a gap without one is left out)."""
-
-    year: int | None = None
-    excellent_from: Decimal = Decimal("90")
-    good_from: Decimal = Decimal("80")
-    pass_from: Decimal = Decimal("60")
-    rules: Mapping[str, GapRule] = field(default_factory=dict)
-
-    def rule(self, gap: str) -> GapRule:
-        return self.rules.get(gap, LEAVE_OUT)
-
-    def band_for(self, total: Decimal) -> str:
-        """The band of a total: the first cut-off it reaches."""
-        for threshold, band in (
-            (self.excellent_from, Appraisal.Band.EXCELLENT),
-            (self.good_from, Appraisal.Band.GOOD),
-            (self.pass_from, Appraisal.Band.PASS),
-        ):
-            if total >= threshold:
-                return band
-        return Appraisal.Band.FAIL
-
-    @property
-    def holds_any(self) -> bool:
-        """Whether any gap holds an appraisal as incomplete (else no appraisal can be)."""
-        return any(rule.action == Action.INCOMPLETE for rule in self.rules.values())
-
-    def used(self) -> PolicyUsed:
-        return PolicyUsed(
-            year=self.year,
-            excellent_from=q2(Decimal(self.excellent_from)),
-            good_from=q2(Decimal(self.good_from)),
-            pass_from=q2(Decimal(self.pass_from)),
-        )
-
-
-DEFAULT_POLICY = ScoringPolicy()
-
-
-def band_for(total: Decimal, policy: ScoringPolicy = DEFAULT_POLICY) -> str:
-    """The band of a total score under the policy (the built-in cut-offs 90/80/60 when none is given)."""
-    return policy.band_for(total)
-
-
-def _neutral(rule: GapRule) -> Decimal | None:
-    """The points a gap counts with: the neutral score under the neutral action, else None (it does not count)."""
-    if rule.action == Action.NEUTRAL and rule.neutral_score is not None:
-        return Decimal(rule.neutral_score)
-    return None
-
-
-def _gap(gap: str, rule: GapRule, *, rater_type: str = "", whole_indicator: bool = False) -> Gap:
-    neutral = _neutral(rule)
-    return Gap(
-        gap=str(gap),
-        action=str(rule.action),
-        rater_type=str(rater_type),
-        neutral_score=None if neutral is None else q2(neutral),
-        whole_indicator=whole_indicator,
-    )
 
 
 # --- ratings --------------------------------------------------------------------------------------------------------
@@ -303,20 +223,20 @@ def rated_score(
             points_of[rater] = _average(given.total, given.count)[0]
             continue
         rule = policy.rule(gap)
-        neutral = _neutral(rule)
+        neutral = neutral_points(rule)
         if neutral is not None:
             points_of[rater] = neutral
         if gap == MissingDataGap.RATER_TYPE_MISSING:
             missing.append(rater)
         else:
-            gaps.append(_gap(gap, rule, rater_type=rater))
+            gaps.append(gap_line(gap, rule, rater_type=rater))
     missing_rule = policy.rule(MissingDataGap.RATER_TYPE_MISSING)
     counting_raters = [rater for rater in points_of if rater not in missing]
-    if missing and not counting_raters and _neutral(missing_rule) is None:
+    if missing and not counting_raters and neutral_points(missing_rule) is None:
         # Nobody rated at all: one gap for the indicator, not one per rater type.
-        gaps.insert(0, _gap(MissingDataGap.RATER_TYPE_MISSING, missing_rule, whole_indicator=True))
+        gaps.insert(0, gap_line(MissingDataGap.RATER_TYPE_MISSING, missing_rule, whole_indicator=True))
     else:
-        gaps[:0] = [_gap(MissingDataGap.RATER_TYPE_MISSING, missing_rule, rater_type=rater) for rater in missing]
+        gaps[:0] = [gap_line(MissingDataGap.RATER_TYPE_MISSING, missing_rule, rater_type=rater) for rater in missing]
 
     present = [rater for rater in RATER_ORDER if rater in points_of]
     shares = dict(zip(present, _shares(tuple(weights[rater] for rater in present)), strict=True))
@@ -423,8 +343,8 @@ def _measured_scored(
         return _Scored(indicator, None, (), None, (Note("no_measured_value"),), ())
     if gap is not None:
         rule = policy.rule(gap)
-        gaps.append(_gap(gap, rule))
-        neutral = _neutral(rule)
+        gaps.append(gap_line(gap, rule))
+        neutral = neutral_points(rule)
         return _Scored(indicator, None if neutral is None else q2(neutral), (), figure, tuple(notes), tuple(gaps))
     score = q2(measured_score(indicator=indicator, value=Decimal(measured.value)))
     return _Scored(indicator, score, (), figure, (), ())
@@ -513,28 +433,15 @@ def _total(contributions: Decimal, effect: Decimal, *, pending: int) -> tuple[De
     return total, notes
 
 
-def appraisal_score(
+def _scored_indicators(
     *,
-    template: Template,
-    indicators: Iterable[Indicator],
-    ratings: Iterable[Rating] | RatingSummary = (),
+    plan: ScoringPlan,
+    summary: RatingSummary,
     measured: Mapping[int, MeasuredValue],
-    spot_checks: Iterable[SpotCheck] = (),
-    plan: ScoringPlan | None = None,
-    policy: ScoringPolicy = DEFAULT_POLICY,
-    manager_gaps: Iterable[str] = (),
-) -> AppraisalResult:
-    """Score one appraisal from its ratings (loaded with their scores, or already summed up as a RatingSummary),
-    measured values and spot-checks, applying the policy to every gap. `plan` is scoring_plan(template, indicators),
-    when the caller scores many appraisals of one template; `manager_gaps` the manager's own gaps in the period
-    (MissingDataGap.JOINED_MID_CYCLE, SUPERVISOR_CHANGED).
-
-    This is the one scoring function: the close and a re-scoring after an appeal both call it.
-    """
-    summary = ratings if isinstance(ratings, RatingSummary) else rating_summary(ratings)
-    if plan is None:
-        plan = scoring_plan(template=template, indicators=indicators)
-    manager_gaps = frozenset(manager_gaps)
+    policy: ScoringPolicy,
+    manager_gaps: frozenset[str],
+) -> tuple[tuple[str, int, tuple[_Scored, ...]], ...]:
+    """Each dimension's indicators scored, measured from their values and rated from the ratings' tallies."""
     joined = MissingDataGap.JOINED_MID_CYCLE in manager_gaps
     moved = MissingDataGap.SUPERVISOR_CHANGED in manager_gaps
     no_tallies: Mapping[str, Tally] = {}
@@ -563,10 +470,36 @@ def appraisal_score(
             score = None if rated.score is None else q2(rated.score)
             lines.append(_Scored(indicator, score, tuple(rated.raters), None, tuple(rated.notes), tuple(rated.gaps)))
         scored.append((dimension, dimension_weight, tuple(lines)))
-    dimensions, notes = _dimension_lines(scored=tuple(scored))
+    return tuple(scored)
+
+
+def appraisal_score(
+    *,
+    template: Template,
+    indicators: Iterable[Indicator],
+    ratings: Iterable[Rating] | RatingSummary = (),
+    measured: Mapping[int, MeasuredValue],
+    spot_checks: Iterable[SpotCheck] = (),
+    plan: ScoringPlan | None = None,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+    manager_gaps: Iterable[str] = (),
+) -> AppraisalResult:
+    """Score one appraisal from its ratings (loaded with their scores, or already summed up as a RatingSummary),
+    measured values and spot-checks, applying the policy to every gap. `plan` is scoring_plan(template, indicators),
+    when the caller scores many appraisals of one template; `manager_gaps` the manager's own gaps in the period
+    (MissingDataGap.JOINED_MID_CYCLE, SUPERVISOR_CHANGED).
+
+    This is the one scoring function: the close and a re-scoring after an appeal both call it.
+    """
+    summary = ratings if isinstance(ratings, RatingSummary) else rating_summary(ratings)
+    if plan is None:
+        plan = scoring_plan(template=template, indicators=indicators)
+    manager_gaps = frozenset(manager_gaps)
+    scored = _scored_indicators(plan=plan, summary=summary, measured=measured, policy=policy, manager_gaps=manager_gaps)
+    dimensions, notes = _dimension_lines(scored=scored)
 
     # The manager's own gaps, named once for the whole appraisal (what they did is on the lines they touched).
-    own_gaps = tuple(_gap(gap, policy.rule(gap)) for gap in MissingDataGap.values if gap in manager_gaps)
+    own_gaps = tuple(gap_line(gap, policy.rule(gap)) for gap in MissingDataGap.values if gap in manager_gaps)
     line_gaps = [gap for dimension in dimensions for line in dimension.indicators for gap in line.gaps]
     incomplete = any(gap.action == Action.INCOMPLETE for gap in (*own_gaps, *line_gaps))
 

@@ -6,7 +6,8 @@ from decimal import Decimal as D
 
 from appraisals.explanation import Gap, Note
 from appraisals.models import Indicator
-from appraisals.services.scoring import GapRule, ScoringPolicy, Tally, rated_score
+from appraisals.services.policies import GapRule, ScoringPolicy
+from appraisals.services.scoring import Tally, rated_score
 
 INDICATOR = Indicator(
     code="B-X", name="Responsibility", kind=Indicator.Kind.RATED, rated_by_self=True, rated_by_head=True
