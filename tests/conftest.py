@@ -137,6 +137,9 @@ REFERENCE_DATA_MIGRATIONS = (
     ("clients", "0007_clients19_default_rules_and_kpi_schedule", "seed"),
     ("incentives", "0004_pay_monthly_payroll_schedule", "monthly"),
     ("core", "0004_catch_up_rules", "catch_up_rules"),
+    ("appraisals", "0010_scoring_seed_policy", "seed"),
+    ("appraisals", "0011_rater_reminders_and_catch_up", "seed"),
+    ("clients", "0008_schedules_catch_up", "seed"),
 )
 
 

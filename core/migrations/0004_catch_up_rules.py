@@ -1,4 +1,4 @@
-"""How late each seeded schedule may still run (HR edits these in the admin), and the jobs saved as pending job runs
+"""How late the heartbeat may still run (HR edits these in the admin), and the jobs saved as pending job runs
 while the broker was down become pending occurrences."""
 
 import json
@@ -7,15 +7,7 @@ from datetime import timedelta
 
 from django.db import migrations
 
-CATCH_UP = {
-    # A weekly draw missed by a day still matters; a daily reminder or snapshot is redone by the next day's run.
-    "Spot-check draw (weekly)": timedelta(days=3),
-    "Appraisal cycles due (daily)": timedelta(days=2),
-    "Recompute client tiers": timedelta(days=7),
-    "Measured indicators snapshot (daily)": timedelta(hours=12),
-    "Remind raters (daily)": timedelta(hours=12),
-    "Heartbeat": timedelta(minutes=5),
-}
+CATCH_UP = {"Heartbeat": timedelta(minutes=5)}  # each app seeds the bounds of its own schedules
 
 
 def catch_up_rules(apps, schema_editor):
@@ -51,8 +43,6 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0003_job_occurrences"),
-        ("appraisals", "0003_default_template_and_cycle_schedule"),
-        ("clients", "0003_tiering_schedule"),
     ]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
