@@ -13,9 +13,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from core.navigation import nav_links
+from core.demo import DEMO_ACCOUNTS
 from core.roles import Role
-from home.demo import DEMO_ACCOUNTS
+from home.navigation import nav_links
 from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, DepartmentFactory
 

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.permissions import Action, Kind, Scope, scope_of
+from core.permissions import Action, Kind, Scope
 from core.roles import Role, role_of
+from managers.selectors import scope_of
 
 User = AbstractBaseUser | AnonymousUser
 
