@@ -7,6 +7,7 @@ from django.db.models import Max, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core import admin_celery  # noqa: F401 - registers the Celery admins HR uses
 from core.models import JobRun
 
 
