@@ -172,7 +172,7 @@ def _form_fields(response) -> Iterator[forms.BoundField]:  # noqa: ANN001
 def _sweep_form(client: Client, url: str, sweep: Sweep, label: str) -> None:
     response, error = _request(client, "get", url)
     if error is not None or response.status_code >= 500:
-        sweep.failures.append(f"GET {label} {url}: {error!r}" if error else f"GET {label} {url}: {response.status_code}")
+        sweep.failures.append(f"GET {label} {url}: {repr(error) if error else response.status_code}")
         return
     if response.status_code != 200 or "adminform" not in (response.context or {}):
         return  # no permission, or a page that is not a form
