@@ -68,5 +68,5 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
         cycle = cycle_open(cycle=cycle, by=hr)
         given = _ratings_give(cycle=cycle, rng=local, share=share)
         if share >= 1:
-            cycle_close(cycle=cycle, by=hr, reason="Demo: ratings the client sample did not return")
+            cycle = cycle_close(cycle=cycle, by=hr, reason="Demo: ratings the client sample did not return")
         stdout.write(f"appraisals: {cycle.name} {cycle.state}, {given} ratings given.")
