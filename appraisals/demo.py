@@ -80,7 +80,7 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
         cycle = cycle_open(cycle=cycle, by=hr)
         given = _ratings_give(cycle=cycle, rng=local, share=share)
         if share >= 1:
-            cycle_close(cycle=cycle, by=hr, reason="Demo: ratings the client sample did not return")
+            cycle = cycle_close(cycle=cycle, by=hr, reason="Demo: ratings the client sample did not return")
             _appeal_decided(cycle=cycle, hr=hr, stdout=stdout)
         stdout.write(f"appraisals: {cycle.name} {cycle.state}, {given} ratings given.")
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Interaction
 from core.choices import ClientTier
+from core.filters import OrderingFilter
 
 NOT_CONTACTED_CHOICES = [
     ("30", _("not contacted for 30 days")),
@@ -34,7 +35,7 @@ class ClientFilterSet(django_filters.FilterSet):
     not_contacted = django_filters.ChoiceFilter(
         label=_("last contact"), choices=NOT_CONTACTED_CHOICES, method="filter_not_contacted"
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("sort by"),
         fields=(
             ("name", "name"),

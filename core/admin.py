@@ -11,9 +11,10 @@ from django.db.models import Max, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_celery_beat.admin import PeriodicTaskAdmin, PeriodicTaskForm
+from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
+from core.admin_celery import PlainPeriodicTaskForm
 from core.admin_jobs import queued_jobs_report
 from core.beat import schedule_catch_up_set, schedule_run_now
 from core.jobs import jobs_send_again
@@ -102,7 +103,7 @@ class JobOccurrenceAdmin(admin.ModelAdmin):
         return False
 
 
-class PeriodicTaskCatchUpForm(PeriodicTaskForm):
+class PeriodicTaskCatchUpForm(PlainPeriodicTaskForm):
     catch_up_within = forms.DurationField(
         label=_("Catch up within"),
         required=False,

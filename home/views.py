@@ -167,7 +167,7 @@ def cycle_results_export(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("cycle")
     cycle = cycles_with_results().filter(pk=wanted).first() if wanted and wanted.isdigit() else cycle_latest_closed()
     if cycle is None:
-        raise Http404("No such appraisal cycle.")
+        raise Http404(_("No such appraisal cycle."))
     rows = list(cycle_results(cycle=cycle, filters=request.GET))
     for rank, row in enumerate(rows, start=1):
         row.rank = rank

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.choices import ChoiceLabels, ClientTier
+from core.validators import NOT_NEGATIVE, PLAUSIBLE_DATE, PLAUSIBLE_PERSONAL_DATE, period_ordered
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -63,8 +64,10 @@ class Grade(ChoiceLabels, models.Model):
 
     code = models.CharField(_("code"), max_length=20, choices=Code.choices, unique=True)
     rank = models.PositiveSmallIntegerField(_("rank"), unique=True, help_text=_("Higher is more senior."))
-    base_salary = models.DecimalField(_("base salary"), max_digits=10, decimal_places=2)
-    marketing_allowance = models.DecimalField(_("marketing expense allowance"), max_digits=10, decimal_places=2)
+    base_salary = models.DecimalField(_("base salary"), max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
+    marketing_allowance = models.DecimalField(
+        _("marketing expense allowance"), max_digits=10, decimal_places=2, validators=NOT_NEGATIVE
+    )
     serves_core = models.BooleanField(_("may serve core clients"), default=False)
     serves_key = models.BooleanField(_("may serve key clients"), default=False)
     serves_ordinary = models.BooleanField(_("may serve ordinary clients"), default=True)
@@ -74,7 +77,11 @@ class Grade(ChoiceLabels, models.Model):
     job_description = models.TextField(_("job description"), blank=True, help_text=_("岗位说明书"))
     conditions = models.TextField(_("qualification requirements"), blank=True, help_text=_("任职条件, as text"))
     min_years_experience = models.DecimalField(
-        _("minimum years of similar work"), max_digits=4, decimal_places=1, default=Decimal("1")
+        _("minimum years of similar work"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("1"),
+        validators=NOT_NEGATIVE,
     )
     required_prior_grade = models.ForeignKey(
         "self",
@@ -90,6 +97,12 @@ class Grade(ChoiceLabels, models.Model):
         verbose_name = _("grade")
         verbose_name_plural = _("grades")
         ordering = ["-rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(base_salary__gte=0, marketing_allowance__gte=0), name="grade_money_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(min_years_experience__gte=0), name="grade_years_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return str(self.get_code_display())
@@ -148,7 +161,7 @@ class AccountManager(ChoiceLabels, models.Model):
         blank=True,
         related_name="subordinates",
     )
-    hire_date = models.DateField(_("hire date"))
+    hire_date = models.DateField(_("hire date"), validators=PLAUSIBLE_PERSONAL_DATE)
     education = models.PositiveSmallIntegerField(_("education"), choices=Education.choices)
     years_experience = models.DecimalField(
         _("years of similar work"), max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal("0"))]
@@ -297,9 +310,11 @@ class Certification(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     employee_no = models.CharField(_("employee number"), max_length=30)
     department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT)
-    hire_date = models.DateField(_("hire date"))
+    hire_date = models.DateField(_("hire date"), validators=PLAUSIBLE_PERSONAL_DATE)
     education = models.PositiveSmallIntegerField(_("education"), choices=Education.choices)
-    years_experience = models.DecimalField(_("years of similar work"), max_digits=4, decimal_places=1)
+    years_experience = models.DecimalField(
+        _("years of similar work"), max_digits=4, decimal_places=1, validators=NOT_NEGATIVE
+    )
     good_ethics = models.BooleanField(_("good professional ethics"), default=True)
     bad_business_record = models.BooleanField(_("has a bad business record"), default=False)
     healthy = models.BooleanField(_("in good health"), default=True)
@@ -455,8 +470,8 @@ class TrainingRecord(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     provider = models.CharField(_("provider"), max_length=200, blank=True)
-    start = models.DateField(_("start"))
-    end = models.DateField(_("end"))
+    start = models.DateField(_("start"), validators=PLAUSIBLE_PERSONAL_DATE)
+    end = models.DateField(_("end"), validators=PLAUSIBLE_PERSONAL_DATE)
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
     result = models.CharField(_("result"), max_length=200, blank=True)
 
@@ -468,6 +483,9 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.start})"
+
+    def clean(self) -> None:
+        period_ordered(self.start, self.end, end_field="end")
 
 
 class Target(ChoiceLabels, models.Model):
@@ -482,8 +500,8 @@ class Target(ChoiceLabels, models.Model):
         AccountManager, verbose_name=_("account manager"), on_delete=models.PROTECT, related_name="targets"
     )
     horizon = models.CharField(_("horizon"), max_length=10, choices=Horizon.choices, default=Horizon.SHORT)
-    period_start = models.DateField(_("period start"))
-    period_end = models.DateField(_("period end"))
+    period_start = models.DateField(_("period start"), validators=PLAUSIBLE_DATE)
+    period_end = models.DateField(_("period end"), validators=PLAUSIBLE_DATE)
     business_volume = models.DecimalField(
         _("business volume target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
     )
@@ -508,3 +526,6 @@ class Target(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.manager} {self.period_start}–{self.period_end}"
+
+    def clean(self) -> None:
+        period_ordered(self.period_start, self.period_end, end_field="period_end")

@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from appraisals.models.plans import AppraisalPlan, Indicator, Template
 from core.choices import ChoiceLabels
+from core.validators import PLAUSIBLE_DATE, period_ordered
 from managers.models import AccountManager, Grade
 
 
@@ -109,9 +110,9 @@ class AppraisalCycle(ChoiceLabels, CycleRow):
     template = models.ForeignKey(Template, verbose_name=_("template"), on_delete=models.PROTECT, related_name="cycles")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
     cause = models.TextField(_("cause"), blank=True, help_text=_("Why an irregular appraisal was opened."))
-    period_start = models.DateField(_("period start"))
-    period_end = models.DateField(_("period end"))
-    rating_deadline = models.DateField(_("rating deadline"))
+    period_start = models.DateField(_("period start"), validators=PLAUSIBLE_DATE)
+    period_end = models.DateField(_("period end"), validators=PLAUSIBLE_DATE)
+    rating_deadline = models.DateField(_("rating deadline"), validators=PLAUSIBLE_DATE)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -160,6 +161,16 @@ class AppraisalCycle(ChoiceLabels, CycleRow):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        period_ordered(self.period_start, self.period_end, end_field="period_end")
+        if self.period_start and self.rating_deadline and self.rating_deadline < self.period_start:
+            raise ValidationError(
+                {
+                    "rating_deadline": _("The rating deadline is before the period starts (%(start)s).")
+                    % {"start": self.period_start.isoformat()}
+                }
+            )
 
     @property
     def is_closed(self) -> bool:

@@ -254,10 +254,13 @@ def _survey_invitations_create(*, cycle: AppraisalCycle, draws: list[tuple[int, 
 
 
 def survey_invitations_send(*, invitation_ids: list[int]) -> int:
-    """E-mail the survey links of these invitations that are not used or expired; returns how many were sent."""
-    invitations = SurveyInvitation.objects.filter(
-        pk__in=invitation_ids, used_at__isnull=True, expires_at__gt=timezone.now()
-    ).select_related("rating__client", "rating__appraisal__manager__user", "rating__appraisal__cycle")
+    """E-mail the survey links of these invitations that are not used or expired, and whose cycle is not closed (the
+    link would answer 410); returns how many were sent."""
+    invitations = (
+        SurveyInvitation.objects.filter(pk__in=invitation_ids, used_at__isnull=True, expires_at__gt=timezone.now())
+        .exclude(rating__appraisal__cycle__state=AppraisalCycle.State.CLOSED)
+        .select_related("rating__client", "rating__appraisal__manager__user", "rating__appraisal__cycle")
+    )
     sent = 0
     with get_connection() as connection:
         for invitation in invitations:

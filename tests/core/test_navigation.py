@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from core.demo import DEMO_ACCOUNTS
-from core.navigation import nav_links
 from core.roles import Role
+from home.navigation import nav_links
 from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, DepartmentFactory
 

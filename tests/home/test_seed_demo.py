@@ -5,6 +5,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
+from appraisals.models import AppraisalCycle, SurveyInvitation
 from core.demo import DEMO_ACCOUNTS
 from core.roles import role_of
 
@@ -34,3 +35,23 @@ def test_every_demo_account_logs_in_with_the_readme_password_in_its_role(client)
         assert response.status_code == 302, account.username
         assert role_of(response.wsgi_request.user) == account.role
         client.logout()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_prints_a_summary_and_writes_its_mail_to_files(settings, tmp_path) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # what bin/demo runs with
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    assert len(printed.splitlines()) < 30
+    assert "Subject:" not in printed
+    for account in DEMO_ACCOUNTS:
+        assert f"{account.username} " in printed and account.password in printed
+    mailed = "".join(path.read_text() for path in (tmp_path / "mail").iterdir())
+    open_links = SurveyInvitation.objects.exclude(rating__appraisal__cycle__state=AppraisalCycle.State.CLOSED)
+    assert open_links.filter(sent_at__isnull=False).count() == mailed.count("Subject: ") > 0
+    assert f"e-mails: {mailed.count('Subject: ')} survey links written to" in printed
+    # The closed cycle's links would answer 410: none was sent.
+    closed_links = SurveyInvitation.objects.filter(rating__appraisal__cycle__state=AppraisalCycle.State.CLOSED)
+    assert closed_links.exists() and not closed_links.filter(sent_at__isnull=False).exists()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from core.navigation import nav_links
 from core.roles import ROLE_LABELS, Role, role_of
+from home.navigation import nav_links
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
