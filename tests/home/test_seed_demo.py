@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 
-from appraisals.models import Appeal, AppraisalCycle, AppraisalVersion, SurveyInvitation
+from appraisals.models import Appeal, AppraisalCycle, AppraisalVersion, Recommendation, SurveyInvitation
 from core.demo import DEMO_ACCOUNTS
 from core.roles import role_of
 from incentives.models import PayStatement
@@ -43,6 +43,12 @@ def _demo_shows_the_year_rules() -> None:
     # A decided appeal with both versions.
     upheld = Appeal.objects.get(state=Appeal.State.UPHELD)
     assert AppraisalVersion.objects.filter(appraisal=upheld.appraisal).exists()
+    # A promotion approved over a failed qualification check (任职条件), with HR's written reason, paid from then on.
+    promotion = Recommendation.objects.get(kind=Recommendation.Kind.PROMOTION, state=Recommendation.State.APPROVED)
+    assert promotion.qualification_failures and promotion.qualification_override
+    assert promotion.grade_change.effective_date == dt.date(2026, 8, 1)
+    august = PayStatement.objects.get(kind="regular", manager=promotion.manager, period__code="2026-08")
+    assert august.grade.code == "first"
 
 
 def test_every_demo_account_logs_in_with_the_readme_password_in_its_role(client) -> None:
