@@ -22,12 +22,14 @@ from appraisals.models import (
     RaterType,
     Rating,
     RatingScore,
+    Recommendation,
     Template,
 )
 from appraisals.services.appeals import appeal_uphold
 from appraisals.services.cycles import cycle_close, cycle_open
-from appraisals.services.results import appeal_create
-from managers.models import AccountManager
+from appraisals.services.results import appeal_create, promotion_qualification_failures, recommendation_approve
+from managers.models import AccountManager, Grade
+from managers.services import manager_set_supervisor
 
 TEMPLATE_NAME = "Standard appraisal"
 CYCLES = [
@@ -36,6 +38,11 @@ CYCLES = [
     ("2026 H2 regular appraisal", dt.date(2026, 7, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20), 0.5),
 ]
 VALUES = [2, 3, 3, 4, 4, 4, 5]
+PROMOTED_FROM = dt.date(2026, 8, 1)
+OVERRIDE_REASON = (
+    "Has led the department's two largest accounts since January; the committee judges this experience equivalent "
+    "to the years of similar work the grade asks for."
+)
 
 
 def _ratings_give(*, cycle: AppraisalCycle, rng: random.Random, share: float) -> int:
@@ -82,6 +89,7 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
         if share >= 1:
             cycle = cycle_close(cycle=cycle, by=hr, reason="Demo: ratings the client sample did not return")
             _appeal_decided(cycle=cycle, hr=hr, stdout=stdout)
+            _promotion_overridden(cycle=cycle, hr=hr, stdout=stdout)
         stdout.write(f"appraisals: {cycle.name} {cycle.state}, {given} ratings given.")
 
 
@@ -109,3 +117,41 @@ def _appeal_decided(*, cycle: AppraisalCycle, hr: User | None, stdout: TextIO) -
     stdout.write(
         f"appraisals: appeal of {appraisal.manager} upheld, {decision.superseded.total_score} → {decision.total}."
     )
+
+
+def _promotion_overridden(*, cycle: AppraisalCycle, hr: User | None, stdout: TextIO) -> None:
+    """A promotion HR approves against a failed qualification check (任职条件), with its written reason: the
+    department nominates its best-scored second-level manager for first-level, one who falls short of the grade's
+    requirements. The result rule asks for two excellent cycles and the demo has one closed cycle, so the rule alone
+    would recommend nobody."""
+    promotions = Recommendation.objects.filter(appraisal__cycle=cycle, kind=Recommendation.Kind.PROMOTION)
+    if hr is None or promotions.exists():
+        return
+    first = Grade.objects.get(code=Grade.Code.FIRST)
+    candidates = Appraisal.objects.filter(cycle=cycle, finalised_at__isnull=False, grade__code=Grade.Code.SECOND)
+    for appraisal in candidates.select_related("manager__supervisor").order_by("-total_score", "pk"):
+        # A first-level manager is supervised by a senior: the nominee's supervisor's own supervisor.
+        senior = appraisal.manager.supervisor.supervisor if appraisal.manager.supervisor else None
+        if senior is None or getattr(senior.grade_on(PROMOTED_FROM), "code", "") != Grade.Code.SENIOR:
+            continue
+        nomination = Recommendation(
+            manager=appraisal.manager,
+            appraisal=appraisal,
+            kind=Recommendation.Kind.PROMOTION,
+            proposed_grade=first,
+            basis="Nominated by the department head for leading its two largest accounts.",
+        )
+        if promotion_qualification_failures(recommendation=nomination, day=PROMOTED_FROM):
+            break
+    else:
+        return
+    nomination.full_clean()
+    nomination.save()
+    # A senior may not supervise a second-level manager: the nominee leaves their first-level supervisor's line for
+    # the promotion and joins the senior's once first-level.
+    manager_set_supervisor(manager=appraisal.manager, supervisor=None)
+    approved = recommendation_approve(
+        recommendation=nomination, by=hr, effective_date=PROMOTED_FROM, override_reason=OVERRIDE_REASON
+    )
+    manager_set_supervisor(manager=approved.manager, supervisor=senior)
+    stdout.write(f"appraisals: promotion of {approved.manager} approved over 任职条件 by HR, with a written reason.")

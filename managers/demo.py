@@ -270,10 +270,11 @@ def _departments(users: dict[str, User]) -> list[Department]:
 
 
 def _supervisors_set(plans: list[Plan]) -> None:
-    """Through the service that enforces the grade rule, once every history is written."""
+    """Through the service that enforces the grade rule, once every history is written. Only a manager without a
+    supervisor gets one: a re-run keeps a line a later step changed (a promotion moves its manager up a line)."""
     for plan in plans:
         wanted = plan.supervisor.manager if plan.supervisor else None
-        if plan.manager.supervisor_id != (wanted.pk if wanted else None):
+        if wanted is not None and plan.manager.supervisor_id is None:
             manager_set_supervisor(manager=plan.manager, supervisor=wanted)
 
 

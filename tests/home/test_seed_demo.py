@@ -1,13 +1,16 @@
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db import models
 from django.urls import reverse
 
-from appraisals.models import AppraisalCycle, SurveyInvitation
+from appraisals.models import Appeal, AppraisalCycle, AppraisalVersion, Recommendation, SurveyInvitation
 from core.demo import DEMO_ACCOUNTS
 from core.roles import role_of
+from incentives.models import PayStatement
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +25,30 @@ def _row_counts() -> dict[str, int]:
 
 def test_seed_demo_twice_duplicates_nothing() -> None:
     call_command("seed_demo", "--seed", "7", stdout=StringIO())
+    _demo_shows_the_year_rules()
     first = _row_counts()
     call_command("seed_demo", "--seed", "7", stdout=StringIO())
     assert _row_counts() == first
     assert first["auth.User"] >= len(DEMO_ACCOUNTS)
+
+
+def _demo_shows_the_year_rules() -> None:
+    # A manager hired mid-year: a statement from the month of hire, its base prorated to the days employed.
+    hired = PayStatement.objects.filter(
+        kind="regular", manager__hire_date__gt=dt.date(2026, 1, 1), manager__hire_date__day__gt=1
+    ).filter(period__start__year=2026, manager__hire_date__month=models.F("period__start__month"))
+    assert hired.exists()
+    for statement in hired:
+        assert 0 < statement.base_salary < statement.grade.base_salary
+    # A decided appeal with both versions.
+    upheld = Appeal.objects.get(state=Appeal.State.UPHELD)
+    assert AppraisalVersion.objects.filter(appraisal=upheld.appraisal).exists()
+    # A promotion approved over a failed qualification check (任职条件), with HR's written reason, paid from then on.
+    promotion = Recommendation.objects.get(kind=Recommendation.Kind.PROMOTION, state=Recommendation.State.APPROVED)
+    assert promotion.qualification_failures and promotion.qualification_override
+    assert promotion.grade_change.effective_date == dt.date(2026, 8, 1)
+    august = PayStatement.objects.get(kind="regular", manager=promotion.manager, period__code="2026-08")
+    assert august.grade.code == "first"
 
 
 def test_every_demo_account_logs_in_with_the_readme_password_in_its_role(client) -> None:
