@@ -169,6 +169,7 @@ def _client_row(raw: dict[str, object]) -> tuple[str, Client | None, dict[str, l
     """The row's registration code and an unsaved client checked by the model's field rules, or its errors."""
     values = {name: str(raw.get(name) or "").strip() for name in CLIENT_EDITABLE_FIELDS}
     code = values["registration_code"]
+    values["status"] = values["status"] or Client.Status.PROSPECT  # as client_create: a new file is a prospect
     errors: dict[str, list[str]] = {}
     if not code:
         errors["registration_code"] = [_("This column is required.")]
