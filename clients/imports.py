@@ -10,9 +10,9 @@ more. The tier is never imported: the 80/20 tiering sets it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
 import json
 import re
 import secrets
@@ -141,6 +141,19 @@ def import_jobs_note(token: str, stage: str, task_id: str) -> None:
     import_path(token).with_suffix(".jobs.json").write_text(json.dumps(jobs))
 
 
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without its byte-order mark) if the whole file decodes as such, else GB18030; read in chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    with open(path, "rb") as raw:
+        try:
+            while chunk := raw.read(65536):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8-sig"
+
+
 def _rows(path: Path) -> Iterator[dict[str, object]]:
     """The file's rows as {column: value}, read one at a time (an XLSX in read-only mode)."""
     if path.suffix == ".xlsx":
@@ -153,13 +166,9 @@ def _rows(path: Path) -> Iterator[dict[str, object]]:
         finally:
             workbook.close()
         return
-    raw = path.read_bytes()  # at most the upload limit (5 MB)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030", errors="replace")
-    for row in csv.DictReader(io.StringIO(text)):
-        yield {(name or "").strip(): value for name, value in row.items()}
+    with open(path, encoding=_encoding(path), errors="replace", newline="") as text:
+        for row in csv.DictReader(text):
+            yield {(name or "").strip(): value for name, value in row.items()}
 
 
 # --- checking and applying ----------------------------------------------------------------------------------------

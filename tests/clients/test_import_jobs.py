@@ -183,3 +183,12 @@ def test_100000_rows_one_bad_row_is_reported_and_nothing_imported_without_it_all
     report = measured("apply 100,000 rows", lambda: client_import_run(token=good, apply=True))
     assert (report.created, report.applied) == (ROWS, True)
     assert Client.objects.count() == ROWS
+
+
+def test_a_gb18030_file_is_read() -> None:
+    token = import_store(
+        SimpleUploadedFile("c.csv", (HEADER + "91310000AAA,上海贸易,零售,small,active,,\n").encode("gb18030")),
+        fmt="csv",
+    )
+    assert client_import_run(token=token, apply=True).created == 1
+    assert Client.objects.get().name == "上海贸易"
