@@ -228,6 +228,10 @@ class ClientAdmin(ImportExportModelAdmin):
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "stage": "upload"}
         return render(request, "admin/clients/client/import_job.html", context)
 
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """django-import-export's in-request confirm step: clients are imported by the jobs only."""
+        raise Http404
+
     def import_status_view(self, request: HttpRequest, token: str) -> HttpResponse:
         """The import's state: being checked, its refused rows (nothing imported), ready to confirm, or applied."""
         if not self.has_import_permission(request):

@@ -192,3 +192,8 @@ def test_a_gb18030_file_is_read() -> None:
     )
     assert client_import_run(token=token, apply=True).created == 1
     assert Client.objects.get().name == "上海贸易"
+
+
+def test_the_in_request_import_of_django_import_export_is_closed_for_clients(client) -> None:
+    client.force_login(hr_user())
+    assert client.post(reverse("admin:clients_client_process_import"), {}).status_code == 404
