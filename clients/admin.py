@@ -15,16 +15,19 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.forms.models import construct_instance
-from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from clients.imports import FORMATS, import_jobs, import_jobs_note, import_path, import_report, import_store
 from clients.models import (
     Assignment,
     BusinessCreditPolicy,
@@ -48,6 +51,8 @@ from clients.services import (
     client_update,
     tier_name,
 )
+from clients.tasks import client_import_apply_task, client_import_check_task
+from core.jobs import enqueue, job_progress_of
 from core.refusals import refusal_text
 from managers.models import AccountManager, Grade
 
@@ -111,6 +116,29 @@ class CheckedImportForm(ImportForm):
         return cleaned
 
 
+# Only CSV and XLSX: the other formats tablib offers (html, json, yaml, ods, tsv...) are not what HR exports, and
+# some of them fail on an ordinary file.
+IMPORT_FORMATS = [CSV, XLSX]
+
+
+class ClientImportForm(forms.Form):
+    """The client import's upload: a CSV or XLSX file, checked for its size and content before it is stored."""
+
+    format = forms.ChoiceField(label=_("Format"), choices=[(str(i), fmt) for i, fmt in enumerate(FORMATS)])
+    import_file = forms.FileField(label=_("File to import"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload, index = cleaned.get("import_file"), cleaned.get("format")
+        if upload is not None and index is not None:
+            cleaned["fmt"] = FORMATS[int(index)]
+            try:
+                import_file_validate(upload, fmt=cleaned["fmt"])
+            except ValidationError as error:
+                self.add_error("import_file", error)
+        return cleaned
+
+
 class ReadOnlyAdminMixin:
     """HR reads these here; they are written by the services (pages, imports, jobs), never edited in place."""
 
@@ -160,8 +188,11 @@ class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(ImportExportModelAdmin):
+    """Client files; the import runs as two jobs (check every row, then apply all or none) on the import page."""
+
     resource_classes = [ClientResource]
     import_form_class = CheckedImportForm
+    formats = IMPORT_FORMATS
     list_display = ("name", "registration_code", "industry", "size", "status", "tier")
     list_filter = ("tier", "status", "industry", "size")
     search_fields = ("name", "registration_code")
@@ -177,6 +208,57 @@ class ClientAdmin(ImportExportModelAdmin):
             created = client_create(**values)
             obj.pk, obj.tier, obj.created_at = created.pk, created.tier, created.created_at
             obj._state.adding = False
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("import/<str:token>/", view(self.import_status_view), name="clients_client_import_status"),
+            *super().get_urls(),
+        ]
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Upload a file: it is stored and a job checks every row; the page of the import shows the result."""
+        if not self.has_import_permission(request):
+            raise Http404
+        form = ClientImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            token = import_store(form.cleaned_data["import_file"], fmt=form.cleaned_data["fmt"])
+            import_jobs_note(token, "check", enqueue(client_import_check_task, token).task_id)
+            return HttpResponseRedirect(reverse("admin:clients_client_import_status", args=[token]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "stage": "upload"}
+        return render(request, "admin/clients/client/import_job.html", context)
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """django-import-export's in-request confirm step: clients are imported by the jobs only."""
+        raise Http404
+
+    def import_status_view(self, request: HttpRequest, token: str) -> HttpResponse:
+        """The import's state: being checked, its refused rows (nothing imported), ready to confirm, or applied."""
+        if not self.has_import_permission(request):
+            raise Http404
+        try:
+            import_path(token)
+        except ValidationError:
+            raise Http404 from None
+        check, applied = import_report(token, "check"), import_report(token, "apply")
+        jobs = import_jobs(token)
+        if request.method == "POST" and check is not None and not check.refused_count and not jobs.get("apply"):
+            import_jobs_note(token, "apply", enqueue(client_import_apply_task, token).task_id)
+            return HttpResponseRedirect(request.path)
+        task_id = jobs.get("apply") or jobs.get("check") or ""
+        progress = job_progress_of(task_id) if task_id else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "stage": "status",
+            "check": check,
+            "applied": applied,
+            "confirmable": check is not None and not check.refused_count and not jobs.get("apply"),
+            "progress": progress,
+            "finished": progress is None or progress.finished,
+            "job_url": reverse("job_progress", args=[task_id]) if task_id else "",
+        }
+        return render(request, "admin/clients/client/import_job.html", context)
 
 
 # --- assignments ------------------------------------------------------------------------------------------------
@@ -226,6 +308,7 @@ class ReassignForm(forms.ModelForm):
 @admin.register(Assignment)
 class AssignmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     import_form_class = CheckedImportForm
+    formats = IMPORT_FORMATS
     """Assignment history, read-only; "Add" is the reassignment, through assignment_create."""
 
     resource_classes = [AssignmentResource]
@@ -328,6 +411,7 @@ class BusinessRecordForm(forms.ModelForm):
 @admin.register(BusinessRecord)
 class BusinessRecordAdmin(ImportExportModelAdmin):
     form = BusinessRecordForm
+    formats = IMPORT_FORMATS
     resource_classes = [BusinessRecordResource]
     list_display = ("client", "month", "volume", "profit", "products_used")
     list_filter = ("month",)

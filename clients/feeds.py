@@ -102,7 +102,10 @@ def _parse(raw: Mapping[str, object]) -> tuple[str, dt.date | None, BusinessReco
     return code, month, (None if errors else record), errors
 
 
-def _batches(rows: Iterable[Mapping[str, object]], first_line: int) -> Iterator[list[tuple[int, Mapping[str, object]]]]:
+def numbered_batches(
+    rows: Iterable[Mapping[str, object]], first_line: int
+) -> Iterator[list[tuple[int, Mapping[str, object]]]]:
+    """The rows in lists of BATCH_SIZE, each row with its line (the first row's is first_line)."""
     numbered = enumerate(rows, start=first_line)
     while batch := list(islice(numbered, BATCH_SIZE)):
         yield batch
@@ -145,7 +148,7 @@ def business_records_feed(
     seen: set[tuple[int, dt.date]] = set()
     try:
         with transaction.atomic():
-            for batch in _batches(rows, first_line):
+            for batch in numbered_batches(rows, first_line):
                 parsed = [(line, raw, *_parse(raw)) for line, raw in batch]
                 codes = {code for _line, _raw, code, _month, _record, _errors in parsed if code}
                 found = Client.objects.filter(registration_code__in=codes).values_list("registration_code", "pk")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.results import Result
 
+from clients.imports import import_date
 from clients.models import Assignment, BusinessRecord, Client
 from clients.services import (
     CLIENT_EDITABLE_FIELDS,
@@ -43,6 +44,16 @@ class LookupWidget(widgets.ForeignKeyWidget):
             return super().clean(str(value).strip() if value is not None else value, row, **kwargs)
         except self.model.DoesNotExist:
             raise ValueError(_("No %(what)s “%(value)s”.") % {"what": self.label, "value": value}) from None
+
+
+class IsoDateWidget(widgets.DateWidget):
+    """A date written YYYY-MM-DD (or a spreadsheet's date cell); 01/02/2026 is refused as ambiguous, never guessed."""
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Any:
+        return import_date(value)
 
 
 class AllOrNothingResource(resources.ModelResource):
@@ -114,6 +125,7 @@ class AssignmentResource(AllOrNothingResource):
         widget=LookupWidget(AccountManager, "employee_no", gettext_lazy("account manager with employee number")),
     )
     manager_name = fields.Field(attribute="manager__name", column_name="manager_name", readonly=True)
+    start = fields.Field(attribute="start", column_name="start", widget=IsoDateWidget())
     end = fields.Field(attribute="end", column_name="end", widget=widgets.DateWidget(), readonly=True)
 
     class Meta:
@@ -161,6 +173,7 @@ class BusinessRecordResource(AllOrNothingResource):
         widget=LookupWidget(Client, "registration_code", gettext_lazy("client with registration code")),
     )
     client_name = fields.Field(attribute="client__name", column_name="client_name", readonly=True)
+    month = fields.Field(attribute="month", column_name="month", widget=IsoDateWidget())
 
     class Meta:
         model = BusinessRecord

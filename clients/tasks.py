@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from clients.imports import client_import_run
 from clients.services import assistant_kpis_compute
 from clients.tiering import tiering_run
 from core.jobs import TASK_OPTIONS, job_run
@@ -38,3 +39,27 @@ def assistant_kpis_task(self, month: str | None = None) -> int | None:
         return written
 
     return job_run("assistant KPIs", work, task_id=self.request.id, lock="clients.assistant_kpis")
+
+
+@shared_task(bind=True, name="clients.client_import_check", **TASK_OPTIONS)
+def client_import_check_task(self, token: str) -> int | None:
+    """Check every row of an uploaded client file (nothing is written); returns the number of refused rows."""
+
+    def work(job: JobRun) -> int:
+        report = client_import_run(token=token, apply=False)
+        job.result = f"client import checked: {report.rows} rows, {report.refused_count} refused"
+        return report.refused_count
+
+    return job_run("client import check", work, task_id=self.request.id, atomic=False)
+
+
+@shared_task(bind=True, name="clients.client_import_apply", **TASK_OPTIONS)
+def client_import_apply_task(self, token: str) -> int | None:
+    """Apply a checked client file: every row or none, in the job's one transaction; returns the rows written."""
+
+    def work(job: JobRun) -> int:
+        report = client_import_run(token=token, apply=True)
+        job.result = f"client import applied: {report.created} created, {report.updated} updated"
+        return report.rows
+
+    return job_run("client import apply", work, task_id=self.request.id, lock="clients.client_import")

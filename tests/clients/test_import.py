@@ -131,3 +131,12 @@ def test_export_contains_every_row(people, django_assert_max_num_queries) -> Non
     clients = ClientResource().export()
     assert {row[0] for row in clients} == {"CORE1", "PLAIN1"}
     assert {row[0]: row[6] for row in clients}["CORE1"] == "core"
+
+
+def test_an_ambiguous_assignment_date_is_a_row_error_not_a_guess(people) -> None:
+    result = AssignmentResource().import_data(csv("client,manager,start,reason\nCORE1,S001,01/02/2026,initial\n"))
+
+    errors = import_errors(result)
+    assert len(errors) == 1 and errors[0].startswith("line 2")
+    assert "ambiguous" in errors[0] and "YYYY-MM-DD" in errors[0]
+    assert not Assignment.objects.exists()
