@@ -22,8 +22,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from appraisals.models import AppraisalCycle, SpotCheckDraw, SpotCheckPolicy
-from appraisals.tasks_cycles import CLOSE_JOB, cycle_close_task
-from appraisals.tasks_results import JOB_NAME as DRAW_JOB
+from appraisals.tasks import CLOSE_JOB, DRAW_JOB, cycle_close_task
 from config.celery import app as celery_app
 from core.jobs import INTERRUPTED, enqueue, job_submit
 from core.models import JobOccurrence, JobRun, ScheduleCatchUp

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import chromium, page_for  # noqa: F401 - the browser tests' fixtures
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_swagger_ui_draws_the_operations_of_the_schema(page_for) -> None:  # noqa: F811
+def test_swagger_ui_draws_the_operations_of_the_schema(page_for) -> None:
     page = page_for("en")
     blocked = []
     page.on(
