@@ -287,12 +287,9 @@ def test_a_refusal_inside_a_job_is_shown_on_its_page_in_the_readers_language(
         timeout=60,
     )
     english = hr_client.get(link).content.decode()
-    assert (
-        "The job was refused: Pay period 2026-H1 is approved; statements are generated only while it is a draft."
-        in english
-    )
+    assert f"The job was refused: Pay period {period.code} is already approved, so its statements are locked" in english
     assert 'http-equiv="refresh"' not in english  # refused is final: nothing to wait for
     chinese = hr_client.get(link, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "工资期间 2026-H1 当前状态为“已批准”；只有在草稿状态下才能生成工资单。" in chinese
+    assert f"工资期间 {period.code} 当前状态为“已批准”，其工资单已锁定，不会再次生成。" in chinese
     assert occurrence.attempts == 1 and "retry: Retry in" not in _text(_worker_log(queue))  # not retried
     print("\n[refusal] the pay refusal is on the job's page, in English and in Chinese")
