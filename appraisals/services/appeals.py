@@ -36,7 +36,7 @@ from appraisals.models.plans import SCALE_MAX, SCALE_MIN
 from appraisals.services.cycles import _rating_summaries
 from appraisals.services.policies import cycle_scoring_policy, managers_gaps
 from appraisals.services.results import Remade, recommendations_remake
-from appraisals.services.scoring import AppraisalResult, RatingSummary, appraisal_score, scoring_plan
+from appraisals.services.scoring import AppraisalResult, RatingSummary, appraisal_score, result_write, scoring_plan
 from core.roles import Role, role_of
 
 # The fields a re-score writes: those the close writes, but for finalised_at (the result is final since the close).
@@ -296,14 +296,7 @@ def _rescore_save(
             },
         ),
     )
-    appraisal.performance_score = result.dimension_scores["performance"]
-    appraisal.behaviour_score = result.dimension_scores["behaviour"]
-    appraisal.ability_score = result.dimension_scores["ability"]
-    appraisal.spot_check_effect = result.spot_check_effect
-    appraisal.total_score = result.total
-    appraisal.band = result.band
-    appraisal.incomplete = result.incomplete
-    appraisal.explanation = result.explanation.to_json()
+    result_write(appraisal, result)
     bulk_update_with_history([appraisal], Appraisal, SCORE_FIELDS, default_user=by, default_change_reason=reason)
     return result
 

@@ -45,7 +45,7 @@ from appraisals.services.measures import measured_values_compute, measured_value
 from appraisals.services.policies import appraisal_policy_for, cycle_scoring_policy, cycle_year, managers_gaps
 from appraisals.services.ratings import ratings_remind
 from appraisals.services.results import recommendations_make
-from appraisals.services.scoring import RatingSummary, Tally, appraisal_score, scoring_plan
+from appraisals.services.scoring import RatingSummary, Tally, appraisal_score, result_write, scoring_plan
 from appraisals.services.surveys import client_sample_draw
 from appraisals.services.templates import template_validate
 from core.jobs import job_lock
@@ -268,14 +268,7 @@ def _appraisals_score(cycle: AppraisalCycle, *, now: dt.datetime) -> tuple[list[
             policy=policy,
             manager_gaps=own_gaps.get(appraisal.manager_id, ()),
         )
-        appraisal.performance_score = result.dimension_scores["performance"]
-        appraisal.behaviour_score = result.dimension_scores["behaviour"]
-        appraisal.ability_score = result.dimension_scores["ability"]
-        appraisal.spot_check_effect = result.spot_check_effect
-        appraisal.total_score = result.total
-        appraisal.band = result.band
-        appraisal.incomplete = result.incomplete
-        appraisal.explanation = result.explanation.to_json()
+        result_write(appraisal, result)
         appraisal.finalised_at = now
         for check in checks.get(appraisal.manager_id, []):
             check.applied_to = appraisal

@@ -42,6 +42,7 @@ from appraisals.explanation import (
     SpotCheckEffect,
 )
 from appraisals.models import (
+    Appraisal,
     Dimension,
     Indicator,
     MeasuredValue,
@@ -540,3 +541,15 @@ def appraisal_score(
             policy=policy.used(),
         ),
     )
+
+
+def result_write(appraisal: Appraisal, result: AppraisalResult) -> None:
+    """Put a scoring result on the appraisal row (not saved): the close and an appeal's re-score both write it so."""
+    appraisal.performance_score = result.dimension_scores["performance"]
+    appraisal.behaviour_score = result.dimension_scores["behaviour"]
+    appraisal.ability_score = result.dimension_scores["ability"]
+    appraisal.spot_check_effect = result.spot_check_effect
+    appraisal.total_score = result.total
+    appraisal.band = result.band
+    appraisal.incomplete = result.incomplete
+    appraisal.explanation = result.explanation.to_json()
