@@ -141,7 +141,7 @@ def export_response(
 ) -> HttpResponse:
     """A list as CSV or XLSX; any other format is a 404 (a mistyped link, not a server error)."""
     if fmt not in FORMATS:
-        raise Http404("Unknown export format.")
+        raise Http404(_("Unknown export format."))
     rows = table_rows(items, columns)
     content = render_csv(rows) if fmt == "csv" else render_xlsx([(str(title), rows)])
     return download(content, filename=filename, fmt=fmt)

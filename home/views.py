@@ -91,7 +91,7 @@ def appraisal_report(request: HttpRequest, pk: int) -> HttpResponse:
     explanation = appraisal_explanation(appraisal=appraisal)
     if request.GET.get("export"):
         if request.GET["export"] != "xlsx":
-            raise Http404("Unknown export format.")
+            raise Http404(_("Unknown export format."))
         rows = appraisal_report_rows(appraisal=appraisal, explanation=explanation)
         content = exports.render_xlsx([(_("Appraisal report"), rows)], bold_rows=(1, 7))
         filename = f"appraisal-{appraisal.manager.employee_no}-{appraisal.cycle_id}"
@@ -107,7 +107,7 @@ def pay_statement_report(request: HttpRequest, pk: int) -> HttpResponse:
     statement = row.statement
     if request.GET.get("export"):
         if request.GET["export"] != "xlsx":
-            raise Http404("Unknown export format.")
+            raise Http404(_("Unknown export format."))
         content = exports.render_xlsx([(_("Pay statement"), pay_statement_report_rows(row=row))])
         filename = f"pay-statement-{statement.manager.employee_no}-{statement.period.code}"
         return exports.download(content, filename=filename, fmt="xlsx")

@@ -33,7 +33,7 @@ from appraisals.models import (
     SpotCheck,
 )
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
-from appraisals.services.cycles import _rating_summaries
+from appraisals.services.cycles import cycle_rating_summaries
 from appraisals.services.policies import cycle_scoring_policy, managers_gaps
 from appraisals.services.results import Remade, recommendations_remake
 from appraisals.services.scoring import AppraisalResult, RatingSummary, appraisal_score, result_write, scoring_plan
@@ -102,7 +102,7 @@ def appraisal_rescore(*, appraisal: Appraisal) -> AppraisalResult:
     cycle = appraisal.cycle
     template = cycle.template
     indicators = list(template.indicators.all())
-    summary = _rating_summaries(cycle).get(appraisal.pk) or RatingSummary()
+    summary = cycle_rating_summaries(cycle).get(appraisal.pk) or RatingSummary()
     measured = {value.indicator_id: value for value in appraisal.measured_values.all()}
     checks = list(SpotCheck.objects.filter(applied_to=appraisal).order_by("checked_on", "pk"))
     own_gaps = managers_gaps(manager_ids=[appraisal.manager_id], start=cycle.period_start, end=cycle.period_end)

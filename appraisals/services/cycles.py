@@ -190,7 +190,7 @@ def cycle_to_review(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None
 # --- closing ------------------------------------------------------------------------------------------------------
 
 
-def _rating_summaries(cycle: AppraisalCycle) -> dict[int, RatingSummary]:
+def cycle_rating_summaries(cycle: AppraisalCycle) -> dict[int, RatingSummary]:
     """Each appraisal's ratings summed up by the database (two queries): the sum and count of the counting values
     (submitted, not excluded) per indicator and rater type, the ratings not submitted, and the excluded ones. At
     company size this replaces loading 14,000 ratings and 130,000 rating scores as model instances."""
@@ -249,7 +249,7 @@ def _appraisals_score(cycle: AppraisalCycle, *, now: dt.datetime) -> tuple[list[
     template = cycle.template
     indicators = list(template.indicators.all())
     appraisals = list(Appraisal.objects.filter(cycle=cycle))
-    summaries = _rating_summaries(cycle)
+    summaries = cycle_rating_summaries(cycle)
     checks = _spot_checks_pending(cycle)
     plan = scoring_plan(template=template, indicators=indicators)
     policy = cycle_scoring_policy(cycle)
