@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -121,7 +121,40 @@ class Assignment(ChoiceLabels, models.Model):
         return f"{self.client} → {self.manager} ({self.start}–{self.end or '…'})"
 
 
-class Interaction(ChoiceLabels, models.Model):
+# Longest free texts of the work log, in characters: a note, and a written report's body.
+NOTE_MAX_LENGTH = 2000
+REPORT_BODY_MAX_LENGTH = 20000
+
+
+def _text_field(verbose_name: object, max_length: int, **kwargs: object) -> models.TextField:
+    # A TextField's max_length only sizes the widget; the validator is what refuses a longer text on full_clean.
+    return models.TextField(verbose_name, max_length=max_length, validators=[MaxLengthValidator(max_length)], **kwargs)
+
+
+class WorkRecordQuerySet(models.QuerySet):
+    """Interactions, feedback and reports: a withdrawn record is kept (with its history) but counts nowhere."""
+
+    def counting(self) -> WorkRecordQuerySet:
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class WorkRecord(models.Model):
+    """What the work log's records share: their author may withdraw them, within the correction window."""
+
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("reason for withdrawing"), max_length=300, blank=True)
+
+    objects = WorkRecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class Interaction(ChoiceLabels, WorkRecord):
     """An interaction record (联系记录) with a client, by the manager or their assistant."""
 
     class Kind(models.TextChoices):
@@ -137,13 +170,14 @@ class Interaction(ChoiceLabels, models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     date = models.DateField(_("date"))
-    summary = models.TextField(_("summary"))
-    client_needs = models.TextField(_("client's needs"), blank=True)
+    summary = _text_field(_("summary"), NOTE_MAX_LENGTH)
+    client_needs = _text_field(_("client's needs"), NOTE_MAX_LENGTH, blank=True)
     follow_up_date = models.DateField(_("follow-up date"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("interaction record")
@@ -194,7 +228,7 @@ class BusinessRecord(models.Model):
         return f"{self.client} {self.month:%Y-%m}"
 
 
-class Feedback(ChoiceLabels, models.Model):
+class Feedback(ChoiceLabels, WorkRecord):
     """A client's feedback: satisfaction, complaint, suggestion; tied to the client's manager on that date."""
 
     class Source(models.TextChoices):
@@ -216,8 +250,8 @@ class Feedback(ChoiceLabels, models.Model):
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1–5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    complaint = models.TextField(_("complaint"), blank=True)
-    suggestion = models.TextField(_("suggestion"), blank=True)
+    complaint = _text_field(_("complaint"), NOTE_MAX_LENGTH, blank=True)
+    suggestion = _text_field(_("suggestion"), NOTE_MAX_LENGTH, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -226,6 +260,9 @@ class Feedback(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
     )
+    # Empty on feedback recorded before this was kept (and on survey answers): such feedback cannot be corrected.
+    created_at = models.DateTimeField(_("recorded at"), null=True, blank=True, editable=False)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("feedback")
@@ -247,7 +284,7 @@ class Feedback(ChoiceLabels, models.Model):
         return bool(self.complaint)
 
 
-class Report(ChoiceLabels, models.Model):
+class Report(ChoiceLabels, WorkRecord):
     """A manager's written report on a client; the manager answers for its truth (004 §八)."""
 
     class Kind(models.TextChoices):
@@ -261,7 +298,7 @@ class Report(ChoiceLabels, models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("report"))
+    body = _text_field(_("report"), REPORT_BODY_MAX_LENGTH)
     attests_truth = models.BooleanField(_("I answer for the truth of this report"), default=False)
     # Who wrote it: the manager or their assistant (the manager answers for it either way). Empty on older reports.
     written_by = models.ForeignKey(
@@ -323,6 +360,29 @@ class BusinessCreditPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.get_mode_display()}"
+
+
+class WorkLogPolicy(models.Model):
+    """How long the author of an interaction, feedback or report may still correct or withdraw it; HR changes it.
+
+    The row with the highest id is in force; without one, the default (24 hours)."""
+
+    correction_window_hours = models.PositiveSmallIntegerField(
+        _("correction window (hours)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text=_(
+            "For how many hours after recording it the author may correct or withdraw an interaction record, feedback "
+            "or a report; 0 allows no correction. The history of every change is kept."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("work log correction rule")
+        verbose_name_plural = _("work log correction rules")
+
+    def __str__(self) -> str:
+        return str(_("Correct or withdraw within %(hours)s hours") % {"hours": self.correction_window_hours})
 
 
 class TieringPolicy(models.Model):
