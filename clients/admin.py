@@ -39,6 +39,7 @@ from clients.models import (
     Interaction,
     Report,
     TieringPolicy,
+    WorkLogPolicy,
     TieringRun,
 )
 from clients.resources import AssignmentResource, BusinessRecordResource, ClientResource
@@ -363,19 +364,34 @@ class AssignmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 # --- the work log -----------------------------------------------------------------------------------------------
 
 
+class WithdrawnFilter(admin.SimpleListFilter):
+    """Records in force, or those their author withdrew (kept, counted nowhere)."""
+
+    title = _("withdrawn")
+    parameter_name = "withdrawn"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("no", _("in force")), ("yes", _("withdrawn"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(withdrawn_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("date", "client", "manager", "kind", "recorded_by", "follow_up_date")
-    list_filter = ("kind", "date", "manager__department")
+class InteractionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("date", "client", "manager", "kind", "recorded_by", "follow_up_date", "withdrawn_at")
+    list_filter = ("kind", WithdrawnFilter, "date", "manager__department")
     list_select_related = ("client", "manager__user", "recorded_by")
     search_fields = ("client__name", "summary", "client_needs", "manager__employee_no")
     date_hierarchy = "date"
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("date", "client", "manager", "source", "satisfaction", "is_complaint")
-    list_filter = ("source", "satisfaction", "date")
+class FeedbackAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("date", "client", "manager", "source", "satisfaction", "is_complaint", "withdrawn_at")
+    list_filter = ("source", WithdrawnFilter, "satisfaction", "date")
     list_select_related = ("client", "manager__user")
     search_fields = ("client__name", "complaint", "suggestion")
     date_hierarchy = "date"
@@ -387,8 +403,8 @@ class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Report)
 class ReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ("created_at", "client", "manager", "kind", "title", "attests_truth")
-    list_filter = ("kind", "created_at")
+    list_display = ("created_at", "client", "manager", "kind", "title", "attests_truth", "withdrawn_at")
+    list_filter = ("kind", WithdrawnFilter, "created_at")
     list_select_related = ("client", "manager__user")
     search_fields = ("client__name", "title", "body")
     date_hierarchy = "created_at"
@@ -533,6 +549,14 @@ class TieringPolicyAdmin(admin.ModelAdmin):
 
     list_display = ("year", "measure", "volume_weight", "profit_weight", "core_share", "key_share")
     fields = ("year", "measure", "volume_weight", "profit_weight", "core_share", "key_share")
+
+
+@admin.register(WorkLogPolicy)
+class WorkLogPolicyAdmin(admin.ModelAdmin):
+    """How long an author may correct or withdraw a work record; the latest row is in force."""
+
+    list_display = ("pk", "correction_window_hours")
+    fields = ("correction_window_hours",)
 
 
 @admin.register(BusinessCreditPolicy)
