@@ -39,8 +39,8 @@ from clients.models import (
     Interaction,
     Report,
     TieringPolicy,
-    WorkLogPolicy,
     TieringRun,
+    WorkLogPolicy,
 )
 from clients.resources import AssignmentResource, BusinessRecordResource, ClientResource
 from clients.services import (
