@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appraisals.models import Appraisal, AppraisalCycle, Indicator, Rating, RatingScore, SpotCheck, SpotCheckDraw
-from clients.models import Assignment, BusinessRecord, Client, Contact, Interaction
+from clients.models import NOTE_MAX_LENGTH, Assignment, BusinessRecord, Client, Contact, Interaction
 from incentives.models import PayStatement
 from managers.models import Target
 
@@ -99,8 +99,8 @@ class InteractionCreateSerializer(serializers.Serializer):
     client = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     kind = serializers.ChoiceField(choices=Interaction.Kind.choices)
     date = serializers.DateField()
-    summary = serializers.CharField(max_length=10000)
-    client_needs = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    summary = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+    client_needs = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
     follow_up_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
