@@ -9,24 +9,33 @@ from django.urls import reverse
 from appraisals.models import RaterType, RatingDraft
 from appraisals.selectors import indicators_rated_by
 from appraisals.services.surveys import survey_token
-from tests.appraisals.factories_ratings import RatingFactory, SurveyInvitationFactory
+from tests.appraisals.factories_ratings import (
+    IndicatorFactory,
+    RatingFactory,
+    SurveyInvitationFactory,
+    template_with_indicators,
+)
 from tests.browser.conftest import login, screenshot
 from tests.core.factories import PASSWORD, UserFactory
+from tests.incentives.factories import FinalAppraisalFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 LANGUAGES = pytest.mark.parametrize("language", ["en", "zh-CN"])
 
 
-def _head_with_a_rating():
-    """A department head owing a head rating of a manager, with a password to log in with."""
+def _head_with_a_rating(extra_indicators: int = 0):
+    """A department head owing a head rating of a manager (5 indicators and the extras), with a password."""
+    template = template_with_indicators()
+    for n in range(extra_indicators):
+        IndicatorFactory(template=template, code=f"X{n}", name=f"Extra indicator {n}", rated_by_head=True, order=20 + n)
     head = UserFactory(first_name="子涵", last_name="董")
-    rating = RatingFactory(rater_type=RaterType.HEAD, rater=head)
+    rating = RatingFactory(rater_type=RaterType.HEAD, rater=head, appraisal__cycle__template=template)
     return head, rating
 
 
 @LANGUAGES
 def test_the_rating_pages_fit_a_phone(page_for, language: str) -> None:
-    head, rating = _head_with_a_rating()
+    head, rating = _head_with_a_rating(extra_indicators=7)  # 12 indicators, as in the standard template
     invitation = SurveyInvitationFactory()
     page = page_for(language)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -39,6 +48,21 @@ def test_the_rating_pages_fit_a_phone(page_for, language: str) -> None:
     for name, path in pages.items():
         page.goto(f"{page.base_url}{path}")
         assert page.locator("h1").count(), path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide"
+        screenshot(page, f"phone-{name}-{language}")
+    page.goto(f"{page.base_url}{pages['rate']}")
+    # 12 indicators on a phone: one line each, about 150 px, not a page of radio lists.
+    assert page.locator("fieldset").count() == 12
+    height = page.evaluate("document.querySelector('main form').getBoundingClientRect().height")
+    assert height < 2400, f"the rating form is {height} px tall"
+
+    appraised = FinalAppraisalFactory(manager__user__first_name="嘉怡", manager__user__last_name="王")
+    page = page_for(language)
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, appraised.manager.user.username, PASSWORD)
+    for name, path in {"my-appraisals": reverse("appraisals:mine")}.items():
+        page.goto(f"{page.base_url}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width} px wide"
         screenshot(page, f"phone-{name}-{language}")
