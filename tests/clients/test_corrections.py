@@ -295,3 +295,19 @@ def test_the_correction_page_refuses_another_author_and_hides_another_line(clien
     assert client.get(url).status_code == 404
     client.force_login(manager.user)
     assert client.get(url.replace("/interaction/", "/contact/")).status_code == 404  # no such kind of record
+
+
+@pytest.mark.parametrize("others", [0, 8])
+def test_the_correction_page_takes_a_fixed_number_of_queries(client, served, django_assert_num_queries, others):
+    row, manager, _assistant = served
+    for n in range(others):
+        _interaction(row, manager, manager.user, summary=f"Other visit {n}")
+    interaction = _interaction(row, manager, manager.user)
+    client.force_login(manager.user)
+
+    # session, user, groups (role), the user's manager row, the ids of their line, the client, the record with its
+    # client and manager, the correction window
+    with django_assert_num_queries(8):
+        response = client.get(reverse("clients:record_correct", args=[row.pk, "interaction", interaction.pk]))
+
+    assert response.status_code == 200 and "<textarea" in response.content.decode()
