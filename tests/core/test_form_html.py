@@ -441,24 +441,6 @@ def test_the_client_list_is_the_same_page_the_second_time(client, manager: Accou
 
 
 @pytest.mark.django_db
-def test_the_client_page_is_the_same_page_the_second_time_with_one_token_per_form(
-    client, manager: AccountManager
-) -> None:
-    """The client page, opened twice: the same HTML (but the CSRF token), the same queries, one token per form."""
-    client.force_login(manager.user)
-    row = manager.assignments.first().client
-    first, second = get_twice(client, reverse("clients:detail", args=[row.pk]))
-    assert without_csrf_token(second) == without_csrf_token(first)
-    for html in (first, second):
-        forms_count, tokens = post_forms_and_tokens(html)
-        assert forms_count >= 3 + 1  # the three forms of the page and the log-out form at least
-        assert tokens == forms_count
-    for form_class in SERVICE_FORMS:
-        assert render_crispy_form(form_class()) in second
-    assert not [html for html in form_html._html.values() if "csrfmiddlewaretoken" in html]
-
-
-@pytest.mark.django_db
 def test_a_refused_post_shows_its_errors_and_the_next_page_does_not(client, manager: AccountManager) -> None:
     """An interaction sent without a summary shows the error; the page opened afterwards shows a blank form."""
     client.force_login(manager.user)
