@@ -83,3 +83,11 @@ def test_the_list_makes_the_same_number_of_queries_whatever_the_rows(
     with django_assert_num_queries(8):
         response = client.get(reverse(URL))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_admin_writes_dates_as_the_pages_do_in_both_languages(client, hr, language: str) -> None:
+    PayPeriodFactory()  # July 2026
+    html = client.get(reverse("admin:incentives_payperiod_changelist"), HTTP_ACCEPT_LANGUAGE=ACCEPT[language]).text
+    assert "2026-07-01" in html and "2026-07-31" in html
+    assert "July 1, 2026" not in html and "2026年7月1日" not in html
