@@ -50,6 +50,8 @@ def test_the_list_totals_every_statement_the_filters_select(client, hr, language
     assert expected[0] in html  # a row's total, with its currency
     assert expected[1] in totals and expected[2] in totals
     assert "99,999.99" not in totals and "13325.00 CNY" not in html
+    caption = {"en": "Totals of the statements", "zh-hans": "筛选出的全部工资单合计"}[language]
+    assert caption in totals
 
 
 def test_the_totals_span_every_page(client, hr) -> None:
