@@ -24,10 +24,6 @@ NOT_CONTACTED_CHOICES = [
 ]
 
 
-class ManagerChoiceFilter(django_filters.ModelChoiceFilter):
-    """A manager among those offered; the options are set per user, so an id outside them is a form error."""
-
-
 class ClientFilterSet(django_filters.FilterSet):
     """Tier, status, industry, last contact, a search over name and registration code, and whose clients: the
     user's own only, or one manager of those the user may see."""
@@ -36,7 +32,8 @@ class ClientFilterSet(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(
         label=_("only my own clients"), method="filter_mine", widget=forms.CheckboxInput
     )
-    manager = ManagerChoiceFilter(
+    # The options are set per user (ClientFilterSet(managers=...)), so an id outside them is a form error.
+    manager = django_filters.ModelChoiceFilter(
         label=_("account manager"),
         field_name="current_manager",
         queryset=AccountManager.objects.none(),
