@@ -93,12 +93,14 @@ def measures_snapshot_task(self) -> str:
 
 
 @shared_task(bind=True, name=REMIND_JOB, **TASK_OPTIONS)
-def ratings_remind_task(self, today: str | None = None) -> int:
-    """E-mail each rater with pending ratings, at most once a day (a rerun the same day e-mails nobody twice)."""
+def ratings_remind_task(self, today: str | None = None, cycle_id: int | None = None) -> int:
+    """E-mail each rater with pending ratings (of one cycle when given: HR's button on the cycle page), at most once
+    a day (a rerun the same day e-mails nobody twice)."""
 
     def work(run: JobRun) -> int:
         day = dt.date.fromisoformat(today) if today else timezone.localdate()
-        sent = ratings_remind(today=day)
+        cycle = AppraisalCycle.objects.get(pk=cycle_id) if cycle_id else None
+        sent = ratings_remind(today=day, cycle=cycle)
         run.result = f"{sent} rater(s) reminded on {day}"
         return sent
 

@@ -150,15 +150,21 @@ def _open_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None) -> Appraisa
     return cycle
 
 
-@transaction.atomic
-def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> AppraisalCycle:
-    """Open a draft cycle: one appraisal per active manager and the pending self, head and peer rating tasks."""
-    cycle = _lock(cycle)
+def cycle_open_check(*, cycle: AppraisalCycle) -> None:
+    """Refuse (ValidationError) to open a cycle that is not a draft; also asked before an opening is queued, so HR
+    hears of the refusal at once."""
     if cycle.state != State.DRAFT:
         raise ValidationError(
             _("The cycle %(cycle)s is %(state)s: only a draft cycle can be opened.")
             % {"cycle": cycle, "state": cycle.get_state_display()}
         )
+
+
+@transaction.atomic
+def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> AppraisalCycle:
+    """Open a draft cycle: one appraisal per active manager and the pending self, head and peer rating tasks."""
+    cycle = _lock(cycle)
+    cycle_open_check(cycle=cycle)
     return _open_locked(cycle, by)
 
 

@@ -1,6 +1,6 @@
 """Business rules of pay and recognition (writes). Admin actions, pages, tasks and the demo all call these."""
 
-from incentives.services.payroll import COMPUTED_FIELDS, pay_statements_generate
+from incentives.services.payroll import COMPUTED_FIELDS, pay_statements_generate, pay_statements_generate_check
 from incentives.services.payroll_lines import GradeSpan, employed_days, grade_spans
 from incentives.services.schemes import (
     departure_record,
@@ -32,5 +32,6 @@ __all__ = [
     "pay_scheme_create",
     "pay_statement_approve",
     "pay_statements_generate",
+    "pay_statements_generate_check",
     "recognition_award",
 ]
