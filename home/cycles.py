@@ -1,5 +1,5 @@
 """HR's cycle pages: every cycle with its counts, and one cycle's state, what is missing and the jobs that open it,
-remind its raters, close it (with HR's reason) and generate the pay of its last month.
+remind its raters, close it (with HR's reason) and generate the pay that carries its scores.
 
 In home because one page reads both the appraisal and the pay apps. Each button is a POST that asks the service what
 it would refuse (said at once, on this page), then queues the same job as the admin's actions and sends HR to the
@@ -38,14 +38,14 @@ from core.jobs import Enqueued, enqueue
 from core.refusals import refusal_text
 from incentives.models import PayPeriod
 from incentives.selectors import pay_period_of_month
-from incentives.services import pay_period_for_month, pay_statements_generate_check
+from incentives.services import cycle_pay_month, pay_period_for_month, pay_statements_generate_check
 from incentives.tasks import pay_statements_generate_task
 
 
 @dataclass(frozen=True)
 class CyclePay:
-    """The pay of the cycle's last month (the first month whose statements can carry its scores): its period if
-    one exists, and why generating it would be refused, in the reader's language ("" when it would not)."""
+    """The pay of the month the cycle closed in (the first whose statements carry its scores): its period if one
+    exists, and why generating it would be refused, in the reader's language ("" when it would not)."""
 
     month: date
     period: PayPeriod | None
@@ -57,14 +57,15 @@ class CyclePay:
 
 
 def _cycle_pay(cycle: AppraisalCycle) -> CyclePay:
-    period = pay_period_of_month(day=cycle.period_end)
+    month = cycle_pay_month(cycle=cycle)
+    period = pay_period_of_month(day=month)
     refusal = ""
     if period is not None:
         try:
             pay_statements_generate_check(period=period)
         except ValidationError as exc:
             refusal = refusal_text(exc)
-    return CyclePay(month=cycle.period_end.replace(day=1), period=period, refusal=refusal)
+    return CyclePay(month=month, period=period, refusal=refusal)
 
 
 def _cycle_for_hr(request: HttpRequest, pk: int) -> AppraisalCycle:
@@ -167,7 +168,7 @@ def cycle_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle_for_hr(request, pk)
     try:
-        period = pay_period_for_month(day=cycle.period_end)
+        period = pay_period_for_month(day=cycle_pay_month(cycle=cycle))
         pay_statements_generate_check(period=period)
     except ValidationError as exc:
         return _refused(request, cycle, exc)

@@ -3,6 +3,7 @@
 from incentives.services.payroll import COMPUTED_FIELDS, pay_statements_generate, pay_statements_generate_check
 from incentives.services.payroll_lines import GradeSpan, employed_days, grade_spans
 from incentives.services.schemes import (
+    cycle_pay_month,
     departure_record,
     month_code,
     pay_period_create,
@@ -20,6 +21,7 @@ from incentives.services.statements import (
 __all__ = [
     "COMPUTED_FIELDS",
     "GradeSpan",
+    "cycle_pay_month",
     "departure_record",
     "employed_days",
     "grade_spans",
