@@ -83,13 +83,15 @@ def pay_period_for_month(*, day: date) -> PayPeriod:
 def cycle_pay_month(*, cycle: AppraisalCycle) -> date:
     """The month whose pay a closed cycle's page offers to generate: the month it closed in, the first whose
     statements are generated after the close and so carry its scores (or, paid in arrears, its catch-up lines)."""
-    if not cycle.is_closed or cycle.closed_at is None:
+    if not cycle.is_closed:
         raise ValidationError(
             _("The cycle %(cycle)s is not closed: the pay that carries its scores is generated once it closes.")
             % {"cycle": cycle},
             code="cycle_not_closed",
         )
-    return timezone.localtime(cycle.closed_at).date().replace(day=1)
+    # A closed cycle written without its closing time (imported history) is paid from the month its period ends.
+    closed = timezone.localtime(cycle.closed_at).date() if cycle.closed_at else cycle.period_end
+    return closed.replace(day=1)
 
 
 @transaction.atomic
