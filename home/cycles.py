@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appraisals.forms import CycleCloseForm
-from appraisals.models import AppraisalCycle
+from appraisals.models import RATING_STATES, AppraisalCycle
 from appraisals.selectors import (
     can_run_cycles,
     cycle_appraisals_without_data,
@@ -108,8 +108,9 @@ def _detail_page(request: HttpRequest, cycle: AppraisalCycle, close_form: CycleC
         "cycle": cycle,
         "owed": cycle_ratings_owed(cycle=cycle) if started else [],
         "without_data": list(cycle_appraisals_without_data(cycle=cycle)) if started else [],
-        "spot_checks": list(cycle_spot_checks_pending(cycle=cycle)) if started else [],
-        "takes_ratings": cycle.state in (AppraisalCycle.State.OPEN, AppraisalCycle.State.REVIEW),
+        # A closed cycle counted its spot-checks; one recorded later counts in a later cycle.
+        "spot_checks": list(cycle_spot_checks_pending(cycle=cycle)) if started and not cycle.is_closed else [],
+        "takes_ratings": cycle.state in RATING_STATES,
         "close_form": close_form,
         "pay": _cycle_pay(cycle) if cycle.is_closed else None,
         "results_url": f"{reverse('appraisals:cycle_results')}?{urlencode({'cycle': cycle.pk})}",
