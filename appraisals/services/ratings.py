@@ -142,9 +142,9 @@ def ratings_remind_check(*, cycle: AppraisalCycle) -> None:
     """Refuse (ValidationError) to remind the raters of a cycle that takes no ratings (a draft or a closed one)."""
     if cycle.state not in RATING_STATES:
         raise ValidationError(
-            _("The cycle %(cycle)s is %(state)s: its raters are reminded only while it is open or in review.")
-            % {"cycle": cycle, "state": cycle.get_state_display()},
+            _("The cycle %(cycle)s is %(state)s: its raters are reminded only while it is open or in review."),
             code="cycle_takes_no_ratings",
+            params={"cycle": str(cycle), "state": cycle.get_state_display()},
         )
 
 

@@ -85,9 +85,9 @@ def cycle_pay_month(*, cycle: AppraisalCycle) -> date:
     statements are generated after the close and so carry its scores (or, paid in arrears, its catch-up lines)."""
     if not cycle.is_closed:
         raise ValidationError(
-            _("The cycle %(cycle)s is not closed: the pay that carries its scores is generated once it closes.")
-            % {"cycle": cycle},
+            _("The cycle %(cycle)s is not closed: the pay that carries its scores is generated once it closes."),
             code="cycle_not_closed",
+            params={"cycle": str(cycle)},
         )
     # A closed cycle written without its closing time (imported history) is paid from the month its period ends.
     closed = timezone.localtime(cycle.closed_at).date() if cycle.closed_at else cycle.period_end
