@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from appraisals.explanation import Explanation
-from appraisals.filtersets import CycleResultsFilterSet
+from appraisals.filtersets import CycleResultsFilterSet, LineResultsFilterSet
 from appraisals.models import (
     RATING_STATES,
     Appraisal,
@@ -128,19 +129,39 @@ def cycles_with_results() -> QuerySet[AppraisalCycle]:
     return AppraisalCycle.objects.exclude(state=AppraisalCycle.State.DRAFT).order_by("-period_end", "-pk")
 
 
+RANKING = (F("total_score").desc(nulls_last=True), F("manager__employee_no").asc())
+
+
 def cycle_results_ranking(*, cycle: AppraisalCycle) -> QuerySet[Appraisal]:
-    """The appraisals of the cycle, best total first (one query with their manager, department and grade)."""
+    """The appraisals of the cycle, best total first, each with its rank among those selected (one query with their
+    manager, department and grade)."""
     return (
         Appraisal.objects.filter(cycle=cycle)
         .select_related("manager__user", "manager__department", "grade")
         .defer("explanation")  # about 12 KB of JSON each, read only on the appraisal's own page
-        .order_by(F("total_score").desc(nulls_last=True), "manager__employee_no")
+        .annotate(rank=Window(RowNumber(), order_by=list(RANKING)))
+        .order_by(*RANKING)
     )
 
 
+def cycle_results_filters(
+    *, cycle: AppraisalCycle, filters: Mapping[str, object] | None = None
+) -> CycleResultsFilterSet:
+    """The results page's filter set over the cycle's ranking."""
+    return CycleResultsFilterSet(filters, queryset=cycle_results_ranking(cycle=cycle))
+
+
+def sorted_results(queryset: QuerySet[Appraisal]) -> QuerySet[Appraisal]:
+    """A results table's rows in the order asked for, the ranking breaking ties (so pages never overlap)."""
+    asked = queryset.query.order_by
+    if asked and all(isinstance(field, str) for field in asked):  # a column's sort, not the default ranking
+        return queryset.order_by(*asked, *RANKING)
+    return queryset
+
+
 def cycle_results(*, cycle: AppraisalCycle, filters: Mapping[str, object] | None = None) -> QuerySet[Appraisal]:
-    """The cycle's ranking filtered by grade and department, as the results page filters it."""
-    return CycleResultsFilterSet(filters, queryset=cycle_results_ranking(cycle=cycle)).qs
+    """The cycle's ranking filtered by grade and department and sorted, as the results page shows it."""
+    return sorted_results(cycle_results_filters(cycle=cycle, filters=filters).qs)
 
 
 def cycle_missing_ratings(*, cycle: AppraisalCycle) -> QuerySet[Rating]:
@@ -350,7 +371,7 @@ class LineResults:
     scope: str  # "line", "department" or "all"
 
 
-def line_results(*, user: AbstractBaseUser) -> LineResults | None:
+def line_results(*, user: AbstractBaseUser, filters: Mapping[str, object] | None = None) -> LineResults | None:
     """The latest closed cycle's results of the user's line (a supervisor), department (its head) or everyone (HR);
     None when the user supervises no one and heads no department."""
     allowed = scope_of(user, Kind.APPRAISAL, Action.LIST)
@@ -374,8 +395,9 @@ def line_results(*, user: AbstractBaseUser) -> LineResults | None:
     )
     if managers is not None:
         appraisals = appraisals.filter(manager__in=managers.values("pk"))
+    ordered = LineResultsFilterSet(filters, queryset=appraisals.order_by(*RANKING)).qs
     return LineResults(
         cycle=cycle,
-        appraisals=list(appraisals.order_by("-total_score", "manager__employee_no")),
+        appraisals=list(sorted_results(ordered)),
         scope=scope,
     )

@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from appraisals.models import RATING_STATES, AppraisalCycle, Indicator, RaterType, Rating, RatingScore
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
 from appraisals.selectors import indicators_rated_by
+from core.names import display_name
 
 # Values at the extremes of the scale must be justified in a comment.
 VALUES_NEEDING_COMMENT = (SCALE_MIN, SCALE_MAX)
@@ -185,7 +186,7 @@ def ratings_remind(*, today: dt.date, cycle: AppraisalCycle | None = None) -> in
         body = _(
             "Dear %(name)s,\n\n%(subject)s in the appraisal. The earliest rating deadline is %(deadline)s.\n"
             "Please rate at: %(link)s\n"
-        ) % {"name": rater.get_full_name() or rater.username, "subject": subject, "deadline": deadline, "link": link}
+        ) % {"name": display_name(rater), "subject": subject, "deadline": deadline, "link": link}
         messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [rater.email]))
     Rating.objects.filter(pk__in=[rating.pk for rating in pending]).update(last_reminded_on=today)
     send_mass_mail(messages, fail_silently=False)
