@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appraisals.models import Appraisal, AppraisalCycle, Indicator, Rating, RatingScore, SpotCheck, SpotCheckDraw
-from clients.models import Assignment, BusinessRecord, Client, Contact, Interaction
+from clients.models import SUMMARY_MAX_LENGTH, Assignment, BusinessRecord, Client, Contact, FeedRun, Interaction
 from incentives.models import PayStatement
 from managers.models import Target
 
@@ -99,7 +99,7 @@ class InteractionCreateSerializer(serializers.Serializer):
     client = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     kind = serializers.ChoiceField(choices=Interaction.Kind.choices)
     date = serializers.DateField()
-    summary = serializers.CharField(max_length=10000)
+    summary = serializers.CharField(max_length=SUMMARY_MAX_LENGTH)
     client_needs = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
     follow_up_date = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -397,10 +397,19 @@ class BusinessRecordFeedSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField(), max_length=100000)
 
 
+class InteractionFeedSerializer(serializers.Serializer):
+    """A JSON feed of interactions, each row {external_id, client_code, manager (staff number, optional: the client's
+    manager on the day), kind, date (YYYY-MM-DD or an ISO date and time), summary} (a CSV body with the same columns
+    takes up to 100,000 rows in bounded memory)."""
+
+    rows = serializers.ListField(child=serializers.DictField(), max_length=100000)
+
+
 class RefusedRowSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     client_code = serializers.CharField(allow_blank=True)
     month = serializers.CharField(allow_blank=True)
+    external_id = serializers.CharField(allow_blank=True, help_text=_("An interaction's id in the feeding system."))
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
@@ -412,3 +421,35 @@ class FeedResultSerializer(serializers.Serializer):
     refused_count = serializers.IntegerField()
     refused = RefusedRowSerializer(many=True, help_text=_("The first 1,000 refused rows, each with why."))
     applied = serializers.BooleanField()
+    run = serializers.URLField(help_text=_("The record of this run."))
+
+
+class FeedRunRefusalSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    key = serializers.CharField(allow_blank=True, help_text=_("The client's registration code."))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class FeedRunSerializer(serializers.ModelSerializer):
+    started_by = serializers.CharField(source="started_by.username", allow_null=True, default=None)
+    refusals = FeedRunRefusalSerializer(many=True, help_text=_("The first 1,000 refused rows, each with why."))
+
+    class Meta:
+        model = FeedRun
+        fields = [
+            "id",
+            "kind",
+            "source",
+            "started_by",
+            "started_at",
+            "finished_at",
+            "all_or_nothing",
+            "state",
+            "rows",
+            "created",
+            "updated",
+            "unchanged",
+            "refused_count",
+            "refusals",
+        ]
+        read_only_fields = fields
