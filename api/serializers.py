@@ -135,6 +135,43 @@ class TargetSerializer(serializers.ModelSerializer):
 # rater types and counts, never who rated.
 
 
+class EffectiveWeightField(FigureField):
+    """A line's weight after the missing-data policy renormalised it (as its weight when nothing was missing)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("source", "*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        effective = getattr(value, "effective_weight", None)
+        return super().to_representation(value.weight if effective is None else effective)
+
+
+class GapSerializer(serializers.Serializer):
+    """A piece of data that did not exist and what the missing-data policy did with it."""
+
+    gap = serializers.CharField(help_text=_("The missing-data case, as a code."))
+    gap_label = serializers.CharField(help_text=_("The case, in the reader's language."))
+    action = serializers.CharField(help_text=_("What the policy did: a code (neutral, renormalise, incomplete)."))
+    action_label = serializers.CharField(help_text=_("What the policy did, in the reader's language."))
+    rater_type = serializers.CharField(allow_blank=True, help_text=_("The rater type concerned, if one."))
+    neutral_score = FigureField(help_text=_("The neutral score given, when that was the action."))
+    whole_indicator = serializers.BooleanField(help_text=_("Nobody rated the indicator at all."))
+    text = serializers.SerializerMethodField(help_text=_("The whole gap in a sentence, in the reader's language."))
+
+    def get_text(self, gap: Any) -> str:
+        return str(gap)
+
+
+class PolicyUsedSerializer(serializers.Serializer):
+    """The policy version the close scored with: its plan year (null: the built-in defaults) and the band cut-offs."""
+
+    year = serializers.IntegerField(allow_null=True)
+    excellent_from = FigureField()
+    good_from = FigureField()
+    pass_from = FigureField()
+
+
 class RaterFigureSerializer(serializers.Serializer):
     rater_type = serializers.CharField()
     weight = FigureField()
@@ -158,9 +195,11 @@ class IndicatorLineSerializer(serializers.Serializer):
     weight = FigureField()
     score = FigureField()
     contribution = FigureField()
+    effective_weight = EffectiveWeightField()
     raters = RaterFigureSerializer(many=True)
     measured = MeasuredFigureSerializer(allow_null=True)
     notes = serializers.ListField(child=serializers.CharField())
+    gaps = GapSerializer(many=True, help_text=_("The indicator's missing data and what the policy did."))
 
 
 class DimensionLineSerializer(serializers.Serializer):
@@ -168,6 +207,7 @@ class DimensionLineSerializer(serializers.Serializer):
     weight = FigureField()
     score = FigureField()
     contribution = FigureField()
+    effective_weight = EffectiveWeightField()
     indicators = IndicatorLineSerializer(many=True)
 
 
@@ -194,6 +234,9 @@ class ExplanationSerializer(serializers.Serializer):
     total = FigureField()
     band = serializers.CharField(allow_blank=True)
     adds_up = serializers.BooleanField()
+    gaps = GapSerializer(many=True, help_text=_("Every piece of missing data and what the policy did with it."))
+    incomplete = serializers.BooleanField(help_text=_("Held as incomplete by the missing-data policy."))
+    policy = PolicyUsedSerializer(allow_null=True, help_text=_("The policy applied (null: before policies were kept)."))
 
 
 class AppraisalSerializer(serializers.ModelSerializer):
