@@ -152,7 +152,7 @@ class GapSerializer(serializers.Serializer):
 
     gap = serializers.CharField(help_text=_("The missing-data case, as a code."))
     gap_label = serializers.CharField(help_text=_("The case, in the reader's language."))
-    action = serializers.CharField(help_text=_("What the policy did: a code (neutral, renormalise, incomplete)."))
+    action = serializers.CharField(help_text=_("What the policy did, as a code: leave_out, neutral or incomplete."))
     action_label = serializers.CharField(help_text=_("What the policy did, in the reader's language."))
     rater_type = serializers.CharField(allow_blank=True, help_text=_("The rater type concerned, if one."))
     neutral_score = FigureField(help_text=_("The neutral score given, when that was the action."))

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from clients.models import BusinessRecord
-from tests.clients.test_import import import_errors, imported
 from tests.clients.factories import BusinessRecordFactory, ClientFactory
+from tests.clients.test_import import import_errors, imported
 
 pytestmark = pytest.mark.django_db
 
