@@ -39,11 +39,11 @@ def _day(value: object) -> dt.date:
     if isinstance(text, str) and len(text) > 10 and text[:4].isdigit() and text[10:11] in ("T", " "):
         try:
             moment = dt.datetime.fromisoformat(text)
-        except ValueError:
+            return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+        except (ValueError, OverflowError):
             raise ValueError(
                 _("The date “%(value)s” is not a date: write it as YYYY-MM-DD.") % {"value": text}
             ) from None
-        return _day(moment)
     day = import_date(text)
     if day is None:
         raise ValueError(_("Give the date of the interaction."))
@@ -65,11 +65,18 @@ def _parse(raw: Mapping[str, object], today: dt.date) -> tuple[dict[str, Any], d
         "summary": str(raw.get("summary") or "").strip(),
         "date": None,
     }
-    if not values["external_id"]:
+    for name, column in (("external_id", "external_id"), ("client_code", "client_code"), ("manager_no", "manager")):
+        if "\x00" in values[name]:
+            # The database cannot hold (or look up) a NUL character: the cell is refused, never queried.
+            errors[column] = [_("This cell holds a character that is not text.")]
+            values[name] = ""
+    if "\x00" in values["summary"]:
+        errors["summary"] = [_("This cell holds a character that is not text.")]
+    if not values["external_id"] and "external_id" not in errors:
         errors["external_id"] = [_("Give the interaction's id in the call centre's system.")]
-    elif len(values["external_id"]) > _EXTERNAL_REF_MAX or "\x00" in values["external_id"]:
+    elif len(values["external_id"]) > _EXTERNAL_REF_MAX:
         errors["external_id"] = [_("The id is longer than %(limit)s characters.") % {"limit": _EXTERNAL_REF_MAX}]
-    if not values["client_code"]:
+    if not values["client_code"] and "client_code" not in errors:
         errors["client_code"] = [_("Give the client's registration code.")]
     try:
         values["date"] = _day(raw.get("date"))

@@ -251,3 +251,19 @@ def test_the_admin_shows_feed_runs_read_only_in_a_fixed_number_of_queries(people
     assert "NOPE-404" in page and "No client has the registration code" in page
     assert hr.get(reverse("admin:clients_feedrun_add")).status_code == 403
     assert hr.post(reverse("admin:clients_feedrun_delete", args=[run.pk]), {"post": "yes"}).status_code == 403
+
+
+def test_cells_the_database_cannot_hold_are_refused_rows_not_errors(people) -> None:
+    rows = [
+        {"external_id": "N-1", "client_code": "BETA\x00", "kind": "call", "date": "2026-06-03", "summary": "s"},
+        {"external_id": "N-2", "client_code": "BETA-002", "kind": "call", "date": "2026-06-03", "summary": "a\x00b"},
+        {"external_id": "N-3", "client_code": "BETA-002", "kind": "call", "date": "9999-12-31T23:00:00-12:00"},
+        {"external_id": {"a": 1}, "client_code": ["x"], "kind": 5, "date": 20260603, "summary": None},
+    ]
+    response = _hr().post(reverse("api:interaction-bulk"), json.dumps({"rows": rows}), content_type="application/json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["rows.1.client_code"] == ["This cell holds a character that is not text."]
+    assert errors["rows.2.summary"] == ["This cell holds a character that is not text."]
+    assert "rows.3.date" in errors and {"rows.4.kind", "rows.4.date", "rows.4.summary"} <= set(errors)
+    assert not Interaction.objects.exists()
