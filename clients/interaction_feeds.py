@@ -119,7 +119,10 @@ class InteractionRows:
             "client_id", "start", "end", "manager_id"
         ):
             served[client_id].append((start, end, manager_id))
-        existing = {row.external_ref: row for row in Interaction.objects.filter(external_ref__in=refs)}
+        # The index on external_ref is partial (non-empty refs): the query repeats its condition so that PostgreSQL
+        # uses it for a list of 2,000 refs (it proves the condition from an IN list of at most 100 values only).
+        found = Interaction.objects.filter(external_ref__in=refs).exclude(external_ref="")
+        existing = {row.external_ref: row for row in found}
         new, changed = [], []
         for line, values, errors in parsed:
             result.rows += 1
