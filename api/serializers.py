@@ -89,6 +89,7 @@ class InteractionSerializer(serializers.ModelSerializer):
             "follow_up_date",
             "recorded_by",
             "created_at",
+            "external_ref",
         ]
         read_only_fields = fields
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.imports import import_run, import_uploads_purge
 from clients.services import assistant_kpis_compute
@@ -16,7 +17,7 @@ from core.jobs import TASK_OPTIONS, job_run
 from core.models import JobRun
 
 
-@shared_task(bind=True, name="clients.tiering_run", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.tiering_run", label=_("Recompute the client tiers (80/20)"), **TASK_OPTIONS)
 def tiering_run_task(self, today: str | None = None) -> int | None:
     """Recompute client tiers (a second run on the same data changes nothing); returns the run's id."""
 
@@ -29,7 +30,7 @@ def tiering_run_task(self, today: str | None = None) -> int | None:
     return job_run("client tiering", work, task_id=self.request.id, lock="clients.tiering")
 
 
-@shared_task(bind=True, name="clients.assistant_kpis", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.assistant_kpis", label=_("Compute the assistants' KPIs"), **TASK_OPTIONS)
 def assistant_kpis_task(self, month: str | None = None) -> int | None:
     """Compute the assistants' KPIs of a month (by default the month before today's); returns the rows written."""
 
@@ -42,7 +43,7 @@ def assistant_kpis_task(self, month: str | None = None) -> int | None:
     return job_run("assistant KPIs", work, task_id=self.request.id, lock="clients.assistant_kpis")
 
 
-@shared_task(bind=True, name="clients.import_check", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.import_check", label=_("Check an uploaded import"), **TASK_OPTIONS)
 def import_check_task(self, token: str) -> int | None:
     """Check every row of an uploaded file (clients, assignments or business records; nothing is written); returns
     the number of refused rows."""
@@ -55,7 +56,7 @@ def import_check_task(self, token: str) -> int | None:
     return job_run("import check", work, task_id=self.request.id, atomic=False)
 
 
-@shared_task(bind=True, name="clients.import_apply", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.import_apply", label=_("Apply a checked import"), **TASK_OPTIONS)
 def import_apply_task(self, token: str) -> int | None:
     """Apply a checked file: every row or none, in the job's one transaction; returns the rows read."""
 
@@ -67,7 +68,7 @@ def import_apply_task(self, token: str) -> int | None:
     return job_run("import apply", work, task_id=self.request.id, lock="clients.import")
 
 
-@shared_task(bind=True, name="clients.import_uploads_purge", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.import_uploads_purge", label=_("Purge old import uploads"), **TASK_OPTIONS)
 def import_uploads_purge_task(self) -> int | None:
     """Delete the import uploads and reports older than the import policy's retention; returns the files deleted."""
 
