@@ -22,6 +22,7 @@ from clients.models import (
     Client,
     Contact,
     Feedback,
+    FeedRun,
     Interaction,
     Report,
     TieringPolicy,
@@ -66,6 +67,14 @@ def interactions_visible_to(user: User, action: Action = Action.VIEW) -> QuerySe
     if managers is None:
         return Interaction.objects.all()
     return Interaction.objects.filter(client__current_manager_id__in=managers)
+
+
+def feed_runs_visible_to(user: User) -> QuerySet[FeedRun]:
+    """Feed runs: every one for whoever may read them (HR), otherwise the user's own."""
+    runs = FeedRun.objects.select_related("started_by")
+    if not user.is_authenticated:
+        return runs.none()
+    return runs if user.has_perm("clients.view_feedrun") else runs.filter(started_by_id=user.pk)
 
 
 def reports_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Report]:
