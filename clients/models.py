@@ -12,11 +12,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.choices import ChoiceLabels, ClientTier
+from core.choices import ClientTier
 from managers.models import AccountManager
 
 
-class Client(ChoiceLabels, models.Model):
+class Client(models.Model):
     """A client file (客户档案). The tier is set only by the 80/20 tiering, which keeps its history."""
 
     class Size(models.TextChoices):
@@ -85,7 +85,7 @@ class Contact(models.Model):
         return self.name
 
 
-class Assignment(ChoiceLabels, models.Model):
+class Assignment(models.Model):
     """Who serves a client from start to end. At most one open row per client, enforced by the database."""
 
     client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="assignments")
@@ -125,7 +125,7 @@ class Assignment(ChoiceLabels, models.Model):
 SUMMARY_MAX_LENGTH = 10000
 
 
-class Interaction(ChoiceLabels, models.Model):
+class Interaction(models.Model):
     """An interaction record (联系记录) with a client, by the manager or their assistant."""
 
     class Kind(models.TextChoices):
@@ -210,7 +210,7 @@ class BusinessRecord(models.Model):
         return f"{self.client} {self.month:%Y-%m}"
 
 
-class Feedback(ChoiceLabels, models.Model):
+class Feedback(models.Model):
     """A client's feedback: satisfaction, complaint, suggestion; tied to the client's manager on that date."""
 
     class Source(models.TextChoices):
@@ -263,7 +263,7 @@ class Feedback(ChoiceLabels, models.Model):
         return bool(self.complaint)
 
 
-class Report(ChoiceLabels, models.Model):
+class Report(models.Model):
     """A manager's written report on a client; the manager answers for its truth (004 §八)."""
 
     class Kind(models.TextChoices):

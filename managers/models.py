@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.choices import ChoiceLabels, ClientTier
+from core.choices import ClientTier
 from core.names import display_name
 from core.validators import NOT_NEGATIVE, PLAUSIBLE_DATE, PLAUSIBLE_PERSONAL_DATE, period_ordered
 
@@ -54,7 +54,7 @@ class Department(models.Model):
         return self.name
 
 
-class Grade(ChoiceLabels, models.Model):
+class Grade(models.Model):
     """A grade of account manager (等级): pay, allowance, which client tiers it may serve, whom it may supervise."""
 
     class Code(models.TextChoices):
@@ -136,7 +136,7 @@ class AccountManagerQuerySet(models.QuerySet):
         return self.filter(status=AccountManager.Status.ACTIVE)
 
 
-class AccountManager(ChoiceLabels, models.Model):
+class AccountManager(models.Model):
     """An account manager (客户经理). The grade is not a field: it follows from the GradeChange history.
 
     Who may supervise whom depends on both grades, so managers.services.supervisor_validate checks it: the services
@@ -206,7 +206,7 @@ class AccountManager(ChoiceLabels, models.Model):
         return self.grade_on()
 
 
-class GradeChange(ChoiceLabels, models.Model):
+class GradeChange(models.Model):
     """A change of grade (等级升降). Never edited: a correction is a new change. The current grade follows these."""
 
     class Reason(models.TextChoices):
@@ -489,7 +489,7 @@ class TrainingRecord(models.Model):
         period_ordered(self.start, self.end, end_field="end")
 
 
-class Target(ChoiceLabels, models.Model):
+class Target(models.Model):
     """A work plan target (工作计划 / 任务指标) of a manager for a period; may be split down the supervision line."""
 
     class Horizon(models.TextChoices):
