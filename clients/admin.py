@@ -583,7 +583,7 @@ class ImportPolicyAdmin(admin.ModelAdmin):
     fields = ("keep_uploads_days",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not ImportPolicy.objects.exists()  # one row
+        return False  # one row, seeded by its migration and never deleted
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
