@@ -29,10 +29,15 @@ def small_company() -> dict[str, object]:
     today = timezone.localdate()
     head = UserFactory(role=Role.DEPARTMENT_HEAD, first_name="Wei", last_name="Li")
     department = DepartmentFactory(name="East China client department", head=head)
-    supervisor = AccountManagerFactory(grade="senior", department=department, user__first_name="Jun")
+    # The demo company's names (README), not random English ones, on the screenshots.
+    supervisor = AccountManagerFactory(
+        grade="senior", department=department, user__first_name="Jun", user__last_name="Wang"
+    )
     team = [
-        AccountManagerFactory(grade=code, department=department, supervisor=supervisor, user__first_name=name)
-        for code, name in [("first", "Fang"), ("second", "Lei"), ("trainee", "Min")]
+        AccountManagerFactory(
+            grade=code, department=department, supervisor=supervisor, user__first_name=first, user__last_name=last
+        )
+        for code, first, last in [("first", "Fang", "Liu"), ("second", "Lei", "Chen"), ("trainee", "Min", "Zhao")]
     ]
     window = tiering_window(today).start
     tiers = [ClientTier.CORE, ClientTier.KEY, ClientTier.ORDINARY, ClientTier.ORDINARY]
