@@ -64,14 +64,15 @@ class Journey:
             nav.get_by_role("link", name=label, exact=True).click()
 
     def seen(self, name: str, heading: str) -> None:
-        """The page shows this heading, is no wider than the screen, and is screenshot."""
+        """The page shows this heading, is screenshot as it opens, and is no wider than the screen even with every
+        folded part (a chart's table, earlier versions) unfolded."""
         page = self.page
         assert page.get_by_role("heading", level=1).first.inner_text().startswith(heading)
+        page_screenshot(page, self.language, f"{self.role}-{name}")
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         width = page.viewport_size["width"]
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= width, (f"{self.role} {name} is {scroll_width} px wide at {width} px", overflowing(page))
-        page_screenshot(page, self.language, f"{self.role}-{name}")
 
 
 def overflowing(page) -> list[str]:
