@@ -42,7 +42,10 @@ def main_pages(work: dict) -> dict[str, list[tuple[str, str]]]:
 def test_the_main_pages_have_no_serious_accessibility_violation(page_for, language: str) -> None:
     work = company_with_work()
     found: list[str] = []
-    opened = 0
+    page = page_for(language)
+    page.goto(f"{page.base_url}/accounts/login/")
+    found += [f"login page: {violation}" for violation in axe_violations(page)]
+    opened = 1
     for who, pages in main_pages(work).items():
         page = page_for(language)
         login(page, work[who].username, PASSWORD)
@@ -52,5 +55,5 @@ def test_the_main_pages_have_no_serious_accessibility_violation(page_for, langua
             found += [f"{name} ({path}): {violation}" for violation in axe_violations(page)]
             opened += 1
         page.context.close()
-    assert opened == 15
+    assert opened == 16
     assert found == [], "\n".join(found)

@@ -214,7 +214,9 @@ def test_hr_opens_the_clients_the_cycle_results_and_the_administration(page_for,
     me.log_in(work["hr"])
     me.seen("dashboard", me.words("HR home"))
     me.follow_nav(me.words("Clients"))
-    me.seen("clients", me.words("My clients"))
+    me.seen("clients", "")
+    # Every client of the company, a manager's among them.
+    assert me.page.get_by_role("link", name=work["client"].name, exact=True).first.is_visible()
     me.follow_nav(me.words("Cycle results"))
     me.seen("cycle-results", me.words("Cycle results"))
     # The latest closed cycle: its four appraisals.
