@@ -168,8 +168,11 @@ def test_a_department_head_rates_a_manager(page_for, language, width) -> None:
     me.follow_nav(me.words("Pending ratings"))
     me.seen("ratings", me.words("My pending ratings"))
     assert me.page.locator("main table tbody tr").count() == 4  # one head rating per manager of the department
+    rate = me.page.locator(f"a[href$='/ratings/{rating.pk}/']")
+    box = rate.bounding_box()
+    assert box["x"] + box["width"] <= me.page.viewport_size["width"]  # in sight without scrolling sideways
     with me.page.expect_navigation():
-        me.page.locator(f"a[href$='/ratings/{rating.pk}/']").click()
+        rate.click()
     me.seen("rating-form", me.words("Rating of %(manager)s") % {"manager": rating.appraisal.manager.name})
     answers = me.page.locator("main form input[type=radio][value='3']")
     for index in range(answers.count()):
