@@ -56,6 +56,8 @@ def page_for(chromium, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
+        # A post and the page it leads to, on a machine whose two cores are shared, can take longer than a click.
+        page.set_default_navigation_timeout(30000)
         page.base_url = live_server.url
         return page
 

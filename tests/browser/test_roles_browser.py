@@ -87,6 +87,11 @@ def overflowing(page) -> list[str]:
     )
 
 
+def form_shown(page) -> None:
+    """Wait until the folded form has finished unfolding (Bootstrap's collapse), so that a click lands on it."""
+    page.wait_for_selector("#interaction-form.collapse.show")
+
+
 def journey(page_for, language: str, width: str, role: str) -> Journey:
     page = page_for(language)
     page.set_viewport_size(VIEWPORTS[width])
@@ -109,6 +114,7 @@ def test_a_manager_logs_a_visit_submits_their_rating_and_reads_their_results(pag
 
     me.page.get_by_role("button", name=me.words("Log an interaction")).click()
     form = me.page.locator("#interaction-form")
+    form_shown(me.page)
     form.get_by_label(me.words("kind")).select_option("visit")
     summary = form.get_by_role("textbox", name=starting(me.words("summary")))
     summary.fill("Visited the finance director about the credit line")
@@ -200,6 +206,7 @@ def test_an_assistant_logs_a_call_for_their_manager(page_for, language, width) -
     me.seen("client", client.name)
     me.page.get_by_role("button", name=me.words("Log an interaction")).click()
     form = me.page.locator("#interaction-form")
+    form_shown(me.page)
     form.get_by_label(me.words("kind")).select_option("call")
     form.get_by_role("textbox", name=starting(me.words("summary"))).fill("Called to confirm the visit next week")
     with me.page.expect_navigation():
