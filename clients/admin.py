@@ -24,10 +24,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from clients.imports import FORMATS, import_jobs, import_jobs_note, import_path, import_report, import_store
+from clients.imports import (
+    FORMATS,
+    import_jobs,
+    import_jobs_note,
+    import_meta,
+    import_path,
+    import_report,
+    import_store,
+)
 from clients.models import (
     Assignment,
     BusinessCreditPolicy,
@@ -36,6 +43,8 @@ from clients.models import (
     ClientTierChange,
     Contact,
     Feedback,
+    FeedRun,
+    ImportPolicy,
     Interaction,
     Report,
     TieringPolicy,
@@ -51,12 +60,12 @@ from clients.services import (
     client_update,
     tier_name,
 )
-from clients.tasks import client_import_apply_task, client_import_check_task
+from clients.tasks import import_apply_task, import_check_task
 from core.jobs import enqueue, job_progress_of
 from core.refusals import refusal_text
 from managers.models import AccountManager, Grade
 
-# Uploads are checked before django-import-export reads them: the size, and the content itself (never the name or
+# Uploads are checked before they are stored for the import jobs: the size, and the content itself (never the name or
 # the browser's content type, which the sender chooses).
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
@@ -91,38 +100,13 @@ def import_file_validate(upload: UploadedFile, *, fmt: str) -> None:
     raise ValidationError(_('This CSV file is not text in UTF-8 or GB18030. Save it again as "CSV UTF-8".'))
 
 
-class CheckedImportForm(ImportForm):
-    """The admin's import form, with the file's size and content checked."""
-
-    def __init__(self, formats: list, resources: list, **kwargs: Any) -> None:
-        super().__init__(formats, resources, **kwargs)
-        self.formats = formats
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        upload = cleaned.get("import_file")
-        fmt_index = cleaned.get("format")
-        if upload is not None:
-            formats = getattr(self, "formats", None) or []
-            fmt = ""
-            try:
-                fmt = formats[int(fmt_index)]().get_title().lower() if fmt_index not in (None, "") else ""
-            except (IndexError, TypeError, ValueError):
-                fmt = ""
-            try:
-                import_file_validate(upload, fmt="xlsx" if "xlsx" in fmt else "csv")
-            except ValidationError as error:
-                self.add_error("import_file", error)
-        return cleaned
-
-
-# Only CSV and XLSX: the other formats tablib offers (html, json, yaml, ods, tsv...) are not what HR exports, and
-# some of them fail on an ordinary file.
+# Only CSV and XLSX for the export: the other formats tablib offers (html, json, yaml, ods, tsv...) are not what HR
+# works with, and some of them fail on an ordinary file.
 IMPORT_FORMATS = [CSV, XLSX]
 
 
-class ClientImportForm(forms.Form):
-    """The client import's upload: a CSV or XLSX file, checked for its size and content before it is stored."""
+class ImportUploadForm(forms.Form):
+    """An import's upload: a CSV or XLSX file, checked for its size and content before it is stored."""
 
     format = forms.ChoiceField(label=_("Format"), choices=[(str(i), fmt) for i, fmt in enumerate(FORMATS)])
     import_file = forms.FileField(label=_("File to import"))
@@ -137,6 +121,82 @@ class ClientImportForm(forms.Form):
             except ValidationError as error:
                 self.add_error("import_file", error)
         return cleaned
+
+
+class JobImportAdminMixin:
+    """The admin's "Import" as two jobs (clients.imports): the upload is stored and a job checks every row; its page
+    shows each refused row with its line and why, or offers to confirm; confirming starts the job that applies every
+    row or none. django-import-export's in-request import is closed."""
+
+    import_kind = ""
+    import_title: Any = ""
+    import_help: Any = ""
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_import_status"
+        return [path("import/<str:token>/", view(self.import_status_view), name=name), *super().get_urls()]
+
+    def _import_page(self, request: HttpRequest, **context: Any) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": self.import_title,
+            "import_help": self.import_help,
+            **context,
+        }
+        return render(request, "admin/clients/import_job.html", context)
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Upload a file: it is stored and a job checks every row; the page of the import shows the result."""
+        if not self.has_import_permission(request):
+            raise Http404
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            token = import_store(
+                form.cleaned_data["import_file"],
+                fmt=form.cleaned_data["fmt"],
+                kind=self.import_kind,
+                user_id=request.user.pk,
+            )
+            import_jobs_note(token, "check", enqueue(import_check_task, token).task_id)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_import_status", args=[token])
+            )
+        return self._import_page(request, form=form, stage="upload")
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """django-import-export's in-request confirm step: imports run as jobs only."""
+        raise Http404
+
+    def import_status_view(self, request: HttpRequest, token: str) -> HttpResponse:
+        """The import's state: being checked, its refused rows (nothing imported), ready to confirm, or applied."""
+        if not self.has_import_permission(request):
+            raise Http404
+        try:
+            import_path(token)
+        except ValidationError:
+            raise Http404 from None
+        if import_meta(token)["kind"] != self.import_kind:
+            raise Http404
+        check, applied = import_report(token, "check"), import_report(token, "apply")
+        jobs = import_jobs(token)
+        if request.method == "POST" and check is not None and not check.refused_count and not jobs.get("apply"):
+            import_jobs_note(token, "apply", enqueue(import_apply_task, token).task_id)
+            return HttpResponseRedirect(request.path)
+        task_id = jobs.get("apply") or jobs.get("check") or ""
+        progress = job_progress_of(task_id) if task_id else None
+        return self._import_page(
+            request,
+            stage="status",
+            check=check,
+            applied=applied,
+            confirmable=check is not None and not check.refused_count and not jobs.get("apply"),
+            progress=progress,
+            finished=progress is None or progress.finished,
+            job_url=reverse("job_progress", args=[task_id]) if task_id else "",
+        )
 
 
 class ReadOnlyAdminMixin:
@@ -187,12 +247,18 @@ class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(ImportExportModelAdmin):
+class ClientAdmin(JobImportAdminMixin, ImportExportModelAdmin):
     """Client files; the import runs as two jobs (check every row, then apply all or none) on the import page."""
 
     resource_classes = [ClientResource]
-    import_form_class = CheckedImportForm
     formats = IMPORT_FORMATS
+    import_kind = "clients"
+    import_title = _("Import clients")
+    import_help = _(
+        "A CSV (UTF-8 or GB18030) or XLSX file of at most 5 MB, with the columns registration_code, name, industry, "
+        "size, status, address (a tier column is ignored: the 80/20 tiering sets the tier). A known registration "
+        "code updates that client; a new one opens a client file."
+    )
     list_display = ("name", "registration_code", "industry", "size", "status", "tier")
     list_filter = ("tier", "status", "industry", "size")
     search_fields = ("name", "registration_code")
@@ -208,57 +274,6 @@ class ClientAdmin(ImportExportModelAdmin):
             created = client_create(**values)
             obj.pk, obj.tier, obj.created_at = created.pk, created.tier, created.created_at
             obj._state.adding = False
-
-    def get_urls(self) -> list:
-        view = self.admin_site.admin_view
-        return [
-            path("import/<str:token>/", view(self.import_status_view), name="clients_client_import_status"),
-            *super().get_urls(),
-        ]
-
-    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        """Upload a file: it is stored and a job checks every row; the page of the import shows the result."""
-        if not self.has_import_permission(request):
-            raise Http404
-        form = ClientImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            token = import_store(form.cleaned_data["import_file"], fmt=form.cleaned_data["fmt"])
-            import_jobs_note(token, "check", enqueue(client_import_check_task, token).task_id)
-            return HttpResponseRedirect(reverse("admin:clients_client_import_status", args=[token]))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "stage": "upload"}
-        return render(request, "admin/clients/client/import_job.html", context)
-
-    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        """django-import-export's in-request confirm step: clients are imported by the jobs only."""
-        raise Http404
-
-    def import_status_view(self, request: HttpRequest, token: str) -> HttpResponse:
-        """The import's state: being checked, its refused rows (nothing imported), ready to confirm, or applied."""
-        if not self.has_import_permission(request):
-            raise Http404
-        try:
-            import_path(token)
-        except ValidationError:
-            raise Http404 from None
-        check, applied = import_report(token, "check"), import_report(token, "apply")
-        jobs = import_jobs(token)
-        if request.method == "POST" and check is not None and not check.refused_count and not jobs.get("apply"):
-            import_jobs_note(token, "apply", enqueue(client_import_apply_task, token).task_id)
-            return HttpResponseRedirect(request.path)
-        task_id = jobs.get("apply") or jobs.get("check") or ""
-        progress = job_progress_of(task_id) if task_id else None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "stage": "status",
-            "check": check,
-            "applied": applied,
-            "confirmable": check is not None and not check.refused_count and not jobs.get("apply"),
-            "progress": progress,
-            "finished": progress is None or progress.finished,
-            "job_url": reverse("job_progress", args=[task_id]) if task_id else "",
-        }
-        return render(request, "admin/clients/client/import_job.html", context)
 
 
 # --- assignments ------------------------------------------------------------------------------------------------
@@ -306,12 +321,19 @@ class ReassignForm(forms.ModelForm):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    import_form_class = CheckedImportForm
-    formats = IMPORT_FORMATS
-    """Assignment history, read-only; "Add" is the reassignment, through assignment_create."""
+class AssignmentAdmin(JobImportAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Assignment history, read-only; "Add" is the reassignment, through assignment_create, as is each row of an
+    import (two jobs: check every row, then apply all or none)."""
 
+    formats = IMPORT_FORMATS
     resource_classes = [AssignmentResource]
+    import_kind = "assignments"
+    import_title = _("Import assignments")
+    import_help = _(
+        "A CSV (UTF-8 or GB18030) or XLSX file of at most 5 MB, with the columns client (registration code), manager "
+        "(staff number), start (YYYY-MM-DD) and reason; other columns (as in the export) are ignored. Each row makes "
+        "the manager the client's account manager from its start, with the same rules as a reassignment."
+    )
     list_display = ("client", "manager", "start", "end", "reason", "created_by")
     list_filter = (("end", admin.EmptyFieldListFilter), "client__tier", "manager__department")
     list_select_related = ("client", "manager__user", "created_by")
@@ -409,10 +431,20 @@ class BusinessRecordForm(forms.ModelForm):
 
 
 @admin.register(BusinessRecord)
-class BusinessRecordAdmin(ImportExportModelAdmin):
+class BusinessRecordAdmin(JobImportAdminMixin, ImportExportModelAdmin):
+    """A client's business per month; the import (two jobs: check every row, then apply all or none) upserts by
+    (client, month) as the nightly feed does."""
+
     form = BusinessRecordForm
     formats = IMPORT_FORMATS
     resource_classes = [BusinessRecordResource]
+    import_kind = "business_records"
+    import_title = _("Import business records")
+    import_help = _(
+        "A CSV (UTF-8 or GB18030) or XLSX file of at most 5 MB, with the columns client (registration code), month "
+        "(YYYY-MM or YYYY-MM-DD), volume, products_used and optionally profit (empty: not known). A month already "
+        "recorded for the client is replaced; loading the same file twice changes nothing the second time."
+    )
     list_display = ("client", "month", "volume", "profit", "products_used")
     list_filter = ("month",)
     list_select_related = ("client",)
@@ -541,3 +573,68 @@ class BusinessCreditPolicyAdmin(admin.ModelAdmin):
 
     list_display = ("year", "mode")
     fields = ("year", "mode")
+
+
+@admin.register(ImportPolicy)
+class ImportPolicyAdmin(admin.ModelAdmin):
+    """How long import uploads and their reports are kept; the nightly purge reads it."""
+
+    list_display = ("__str__", "keep_uploads_days")
+    fields = ("keep_uploads_days",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not ImportPolicy.objects.exists()  # one row
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- feeds ------------------------------------------------------------------------------------------------------
+
+
+@admin.register(FeedRun)
+class FeedRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each load of a feed (the API's bulk endpoints, the import commands): who, when, what it changed, what it
+    refused and why. Written by the feeds only."""
+
+    list_display = (
+        "started_at",
+        "kind",
+        "source",
+        "started_by",
+        "state",
+        "all_or_nothing",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "refused_count",
+    )
+    list_filter = ("kind", "state", "source")
+    list_select_related = ("started_by",)
+    date_hierarchy = "started_at"
+    fields = (*list_display, "finished_at", "refusals_table")
+    readonly_fields = fields
+
+    @admin.display(description=_("refused rows"))
+    def refusals_table(self, obj: FeedRun) -> str:
+        if not obj.refusals:
+            return "—"
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("Line"),
+            _("Registration code"),
+            _("Why refused"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        row.get("line"),
+                        row.get("key"),
+                        "; ".join(f"{name}: {' '.join(messages)}" for name, messages in row.get("errors", {}).items()),
+                    )
+                    for row in obj.refusals
+                ),
+            ),
+        )

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -121,6 +121,10 @@ class Assignment(ChoiceLabels, models.Model):
         return f"{self.client} → {self.manager} ({self.start}–{self.end or '…'})"
 
 
+# Long enough for a call centre's note, short enough to read on the client page.
+SUMMARY_MAX_LENGTH = 10000
+
+
 class Interaction(ChoiceLabels, models.Model):
     """An interaction record (联系记录) with a client, by the manager or their assistant."""
 
@@ -137,13 +141,21 @@ class Interaction(ChoiceLabels, models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     date = models.DateField(_("date"))
-    summary = models.TextField(_("summary"))
+    summary = models.TextField(
+        _("summary"), max_length=SUMMARY_MAX_LENGTH, validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)]
+    )
     client_needs = models.TextField(_("client's needs"), blank=True)
     follow_up_date = models.DateField(_("follow-up date"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    external_ref = models.CharField(
+        _("external reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The record's id in the system it was fed from (a call centre); empty when entered here."),
+    )
 
     class Meta:
         verbose_name = _("interaction record")
@@ -154,7 +166,11 @@ class Interaction(ChoiceLabels, models.Model):
             models.CheckConstraint(
                 condition=Q(follow_up_date__isnull=True) | Q(follow_up_date__gte=F("date")),
                 name="follow_up_not_before_interaction",
-            )
+            ),
+            # A feed loaded twice finds its rows by this reference instead of recording them again.
+            models.UniqueConstraint(
+                fields=["external_ref"], condition=~Q(external_ref=""), name="one_interaction_per_external_ref"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -512,3 +528,76 @@ class ClientTierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client}: {self.from_tier} → {self.to_tier}"
+
+
+class FeedRun(models.Model):
+    """One load of a feed from another system (business records, call-centre interactions) or of an import file:
+    who ran it, when, what it changed and the rows it refused, with why."""
+
+    class Kind(models.TextChoices):
+        BUSINESS_RECORDS = "business_records", _("business records")
+        INTERACTIONS = "interactions", _("interactions")
+
+    class Source(models.TextChoices):
+        API = "api", _("API")
+        COMMAND = "command", _("command")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        APPLIED = "applied", _("applied")
+        REFUSED = "refused", _("refused: nothing written")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    all_or_nothing = models.BooleanField(_("all or nothing"), default=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    rows = models.PositiveIntegerField(_("rows seen"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    refused_count = models.PositiveIntegerField(_("refused"), default=0)
+    # The first refused rows (the count covers them all): [{"line", "key", "errors": {column: [message, ...]}}].
+    refusals = models.JSONField(_("refused rows"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("feed run")
+        verbose_name_plural = _("feed runs")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+
+class ImportPolicy(models.Model):
+    """How long uploaded import files and their check reports are kept (one row; HR edits it in the admin)."""
+
+    keep_uploads_days = models.PositiveIntegerField(
+        _("keep import uploads (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("Uploaded import files and their reports older than this are deleted every night."),
+    )
+
+    class Meta:
+        verbose_name = _("import policy")
+        verbose_name_plural = _("import policy")
+
+    def __str__(self) -> str:
+        return str(_("Import policy"))
+
+    @classmethod
+    def current(cls) -> ImportPolicy:
+        """The one row (created with the default the first time it is asked for)."""
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

@@ -121,6 +121,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Dates read 2026-07-20 (and 2026-07-20 14:33) in both languages, in the admin as on the pages.
+FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.names import chinese_reader, person_name
 from managers.forms import AccountManagerAdminForm, GradeChangeForm
 from managers.models import (
     AccountManager,
@@ -254,7 +255,7 @@ class CertificationAdmin(admin.ModelAdmin):
                 request,
                 _("%(candidate)s: %(outcome)s, composite %(composite)s. %(reason)s")
                 % {
-                    "candidate": f"{decided.last_name}{decided.first_name}",
+                    "candidate": person_name(decided.first_name, decided.last_name, chinese_reader=chinese_reader()),
                     "outcome": decided.get_outcome_display(),
                     "composite": decided.composite,
                     "reason": decided.reason,

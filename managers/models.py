@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.choices import ChoiceLabels, ClientTier
+from core.names import display_name
 from core.validators import NOT_NEGATIVE, PLAUSIBLE_DATE, PLAUSIBLE_PERSONAL_DATE, period_ordered
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -183,11 +184,11 @@ class AccountManager(ChoiceLabels, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user.get_full_name() or self.user.username} ({self.employee_no})"
+        return f"{display_name(self.user)} ({self.employee_no})"
 
     @property
     def name(self) -> str:
-        return self.user.get_full_name() or self.user.username
+        return display_name(self.user)
 
     def grade_on(self, day: date | None = None) -> Grade | None:
         """The grade in force on the day (today by default), or None before the first GradeChange."""
@@ -381,7 +382,7 @@ class Assistant(models.Model):
         verbose_name_plural = _("key-account assistants")
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.username
+        return display_name(self.user)
 
 
 class AssistantKpi(models.Model):
