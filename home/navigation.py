@@ -79,6 +79,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
             user.is_authenticated and scope_for_role(role_of(user), Kind.RECOGNITION, Action.LIST) != Scope.NONE
         ),
     ),
+    NavItem("notifications:preferences", _("Notifications"), lambda user: user.is_authenticated),
     NavItem("admin:index", _("Administration"), _is_hr_staff),
 )
 
