@@ -46,7 +46,12 @@ class Channel(ChoiceLabels, models.Model):
         verbose_name_plural = _("notification channels")
         ordering = ["kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["kind"], condition=Q(active=True), name="channel_one_active_per_kind"),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(active=True),
+                name="channel_one_active_per_kind",
+                violation_error_message=_("Only one channel of each kind can be active: deactivate the other first."),
+            ),
         ]
 
     def __str__(self) -> str:
