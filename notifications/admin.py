@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from notifications.events import EVENT_LABELS
 from notifications.forms import ChannelForm
@@ -46,7 +46,7 @@ class PreferenceAdmin(admin.ModelAdmin):
 
 
 class EventFilter(admin.SimpleListFilter):
-    title = gettext_lazy("event")
+    title = pgettext_lazy("notification", "event")
     parameter_name = "event"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, object]]:
@@ -79,7 +79,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
 
-    @admin.display(description=gettext_lazy("event"), ordering="event")
+    @admin.display(description=pgettext_lazy("notification", "event"), ordering="event")
     def event_label(self, obj: Delivery) -> str:
         return str(EVENT_LABELS.get(obj.event, obj.event))
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.choices import ChoiceLabels
 
@@ -99,9 +100,9 @@ class Delivery(ChoiceLabels, models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
-    event = models.CharField(_("event"), max_length=32)
+    event = models.CharField(pgettext_lazy("notification", "event"), max_length=32)
     # What the event is about ("appraisal:12", "2026-07-01"): with the event and the recipient, the idempotency key.
-    key = models.CharField(_("key"), max_length=100)
+    key = models.CharField(pgettext_lazy("notification", "key"), max_length=100)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="deliveries"
     )
