@@ -8,6 +8,7 @@ from django.urls import reverse
 from core.roles import Role
 from notifications.models import Channel
 from tests.appraisals.factories_ratings import rater_user
+from tests.notifications.factories import DeliveryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +64,12 @@ def test_a_new_channel_needs_an_address_and_a_second_active_one_of_a_kind_is_ref
     )
     assert response.status_code == 200  # a form error, not a server error
     assert Channel.objects.count() == 1
+
+
+def test_the_admin_index_warns_hr_of_failed_messages(hr_client) -> None:
+    assert "could not be sent" not in hr_client.get(reverse("admin:index")).content.decode()
+    DeliveryFactory(state="failed", attempts=5, last_error="unreachable:ConnectionRefusedError")
+    DeliveryFactory(state="sent", attempts=1)
+    page = hr_client.get(reverse("admin:index")).content.decode()
+    assert "1 message could not be sent after every attempt." in page
+    assert reverse("admin:notifications_delivery_changelist") + "?state__exact=failed" in page
