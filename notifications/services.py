@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,10 +24,9 @@ from notifications.senders import SendError, email_send, webhook_send
 SEND_JOB = "notifications.delivery_send"
 DISPATCH_JOB = "notifications.deliveries_dispatch"
 
-# Five attempts, 30 s, 1, 2 and 4 min apart: a receiver down for a few minutes still gets the message, and a
-# message that cannot go is shown to HR as failed within about eight minutes.
+# Five attempts, 30 s, 1, 2 and 4 min apart (settings.NOTIFICATIONS_RETRY_SECONDS doubled): a receiver down for a
+# few minutes still gets the message, and one that cannot go is shown to HR as failed within about eight minutes.
 MAX_ATTEMPTS = 5
-BACKOFF_SECONDS = 30
 # A delivery claimed longer ago than this was being sent by a worker that died: another delivery may take it.
 CLAIM_STALE = timedelta(minutes=5)
 
@@ -157,8 +157,9 @@ def _send(delivery: Delivery) -> None:
 
 def delivery_attempt(*, delivery_id: int) -> Attempt:
     """Try to send a pending delivery once. Sent: recorded sent. Not: the error and the attempt are recorded, and
-    the delivery waits for the next attempt (2^n × 30 s later) or, after MAX_ATTEMPTS or an error no retry mends,
-    is marked failed for HR. A delivery sent, failed, or being sent by another worker is left alone.
+    the delivery waits for the next attempt (2^n × NOTIFICATIONS_RETRY_SECONDS later) or, after MAX_ATTEMPTS or an
+    error no retry mends, is marked failed for HR. A delivery sent, failed, or being sent by another worker is left
+    alone.
 
     No transaction is held while the receiver answers (up to TIMEOUT_SECONDS): the claim keeps a second worker off.
     """
@@ -177,7 +178,8 @@ def delivery_attempt(*, delivery_id: int) -> Attempt:
         mine.update(
             state=state, attempts=attempts, last_error=exc.code, last_attempt_at=timezone.now(), claimed_at=None
         )
-        return Attempt(state=state, retry_in=None if final else BACKOFF_SECONDS * 2 ** (attempts - 1), error=exc.code)
+        wait = None if final else settings.NOTIFICATIONS_RETRY_SECONDS * 2 ** (attempts - 1)
+        return Attempt(state=state, retry_in=wait, error=exc.code)
     mine.update(
         state=State.SENT,
         attempts=delivery.attempts + 1,

@@ -33,7 +33,7 @@ class FakeReceiver:
     """Start it, point the channels at url(kind), read what each vendor accepted in `accepted[kind]` and what it
     refused, with why, in `refused`."""
 
-    def __init__(self, *, dingtalk_secret: str = "", feishu_secret: str = "") -> None:
+    def __init__(self, *, dingtalk_secret: str = "", feishu_secret: str = "", port: int = 0) -> None:
         self.secrets = {"dingtalk": dingtalk_secret, "feishu": feishu_secret}
         self.accepted: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.refused: list[tuple[str, str]] = []
@@ -54,7 +54,7 @@ class FakeReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> FakeReceiver:
