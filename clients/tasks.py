@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.imports import client_import_run
 from clients.services import assistant_kpis_compute
@@ -15,7 +16,7 @@ from core.jobs import TASK_OPTIONS, job_run
 from core.models import JobRun
 
 
-@shared_task(bind=True, name="clients.tiering_run", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.tiering_run", label=_("Recompute the client tiers (80/20)"), **TASK_OPTIONS)
 def tiering_run_task(self, today: str | None = None) -> int | None:
     """Recompute client tiers (a second run on the same data changes nothing); returns the run's id."""
 
@@ -28,7 +29,7 @@ def tiering_run_task(self, today: str | None = None) -> int | None:
     return job_run("client tiering", work, task_id=self.request.id, lock="clients.tiering")
 
 
-@shared_task(bind=True, name="clients.assistant_kpis", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.assistant_kpis", label=_("Compute the assistants' KPIs"), **TASK_OPTIONS)
 def assistant_kpis_task(self, month: str | None = None) -> int | None:
     """Compute the assistants' KPIs of a month (by default the month before today's); returns the rows written."""
 
@@ -41,7 +42,7 @@ def assistant_kpis_task(self, month: str | None = None) -> int | None:
     return job_run("assistant KPIs", work, task_id=self.request.id, lock="clients.assistant_kpis")
 
 
-@shared_task(bind=True, name="clients.client_import_check", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.client_import_check", label=_("Check an uploaded client import"), **TASK_OPTIONS)
 def client_import_check_task(self, token: str) -> int | None:
     """Check every row of an uploaded client file (nothing is written); returns the number of refused rows."""
 
@@ -53,7 +54,7 @@ def client_import_check_task(self, token: str) -> int | None:
     return job_run("client import check", work, task_id=self.request.id, atomic=False)
 
 
-@shared_task(bind=True, name="clients.client_import_apply", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.client_import_apply", label=_("Apply a checked client import"), **TASK_OPTIONS)
 def client_import_apply_task(self, token: str) -> int | None:
     """Apply a checked client file: every row or none, in the job's one transaction; returns the rows written."""
 

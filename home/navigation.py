@@ -71,6 +71,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("The department's results"),
         _scope_is(Kind.APPRAISAL, Action.LIST, Scope.DEPARTMENT),
     ),
+    NavItem("cycles:list", _("Appraisal cycles"), _scope_is(Kind.CYCLE, Action.LIST, Scope.ALL)),
     NavItem("appraisals:cycle_results", _("Cycle results"), _scope_is(Kind.APPRAISAL, Action.LIST, Scope.ALL)),
     NavItem(
         "incentives:roll_of_honour",

@@ -153,15 +153,22 @@ def _open_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None) -> Appraisa
     return cycle
 
 
+def cycle_open_check(*, cycle: AppraisalCycle) -> None:
+    """Refuse (ValidationError) to open a cycle that is not a draft; also asked before an opening is queued, so HR
+    hears of the refusal at once."""
+    if cycle.state != State.DRAFT:
+        raise ValidationError(
+            _("The cycle %(cycle)s is %(state)s: only a draft cycle can be opened."),
+            code="cycle_not_draft",
+            params={"cycle": str(cycle), "state": cycle.get_state_display()},
+        )
+
+
 @transaction.atomic
 def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> AppraisalCycle:
     """Open a draft cycle: one appraisal per active manager and the pending self, head and peer rating tasks."""
     cycle = _lock(cycle)
-    if cycle.state != State.DRAFT:
-        raise ValidationError(
-            _("The cycle %(cycle)s is %(state)s: only a draft cycle can be opened.")
-            % {"cycle": cycle, "state": cycle.get_state_display()}
-        )
+    cycle_open_check(cycle=cycle)
     return _open_locked(cycle, by)
 
 
@@ -321,15 +328,16 @@ def cycle_close_check(*, cycle: AppraisalCycle, reason: str = "") -> int:
         return 0
     if cycle.state not in (State.OPEN, State.REVIEW):
         raise ValidationError(
-            _("The cycle %(cycle)s is %(state)s: only an open cycle or one in review can be closed.")
-            % {"cycle": cycle, "state": cycle.get_state_display()}
+            _("The cycle %(cycle)s is %(state)s: only an open cycle or one in review can be closed."),
+            code="cycle_not_closable",
+            params={"cycle": str(cycle), "state": cycle.get_state_display()},
         )
     missing = cycle_missing_ratings(cycle=cycle).count()
     if missing and not (reason or "").strip():
         raise ValidationError(
-            _("%(count)s rating(s) are still missing: give a reason to close the cycle without them.")
-            % {"count": missing},
+            _("%(count)s rating(s) are still missing: give a reason to close the cycle without them."),
             code="ratings_missing",
+            params={"count": missing},
         )
     return missing
 
@@ -399,9 +407,9 @@ def _close_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None, reason: st
     incomplete = sum(1 for appraisal in appraisals if appraisal.incomplete)
     if incomplete and not reason:
         raise ValidationError(
-            _("%(count)s appraisal(s) would be held as incomplete: give a reason to close the cycle with them.")
-            % {"count": incomplete},
+            _("%(count)s appraisal(s) would be held as incomplete: give a reason to close the cycle with them."),
             code="appraisals_incomplete",
+            params={"count": incomplete},
         )
     _appraisals_freeze(appraisals, attached, by)
     # Marked closed last: from here on the models refuse any write to the cycle and what belongs to it.

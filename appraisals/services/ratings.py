@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
-from appraisals.models import RATING_STATES, Indicator, RaterType, Rating, RatingScore
+from appraisals.models import RATING_STATES, AppraisalCycle, Indicator, RaterType, Rating, RatingScore
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
 from appraisals.selectors import indicators_rated_by
 from notifications.events import RATING_DUE
@@ -141,9 +141,20 @@ def rating_submit(
     return rating_scores_save(rating=rating, scores=scores, comment=comment)
 
 
+def ratings_remind_check(*, cycle: AppraisalCycle) -> None:
+    """Refuse (ValidationError) to remind the raters of a cycle that takes no ratings (a draft or a closed one)."""
+    if cycle.state not in RATING_STATES:
+        raise ValidationError(
+            _("The cycle %(cycle)s is %(state)s: its raters are reminded only while it is open or in review."),
+            code="cycle_takes_no_ratings",
+            params={"cycle": str(cycle), "state": cycle.get_state_display()},
+        )
+
+
 @transaction.atomic
-def ratings_remind(*, today: dt.date) -> int:
-    """Remind each rater with pending ratings, at most once a day per rater; returns how many were reminded.
+def ratings_remind(*, today: dt.date, cycle: AppraisalCycle | None = None) -> int:
+    """Remind each rater with pending ratings (of one cycle when given), at most once a day per rater; returns how
+    many were reminded.
 
     Each rater is told through their channel (notifications): e-mail, the default, is sent here as before; a
     robot's message is sent by its own job after the commit. The reminder dates are written in the same transaction
@@ -151,9 +162,13 @@ def ratings_remind(*, today: dt.date) -> int:
     reminded today (for any rating) is skipped.
     """
     reminded_today = Rating.objects.filter(last_reminded_on=today, rater__isnull=False).values("rater_id")
+    pending = Rating.objects.filter(
+        rater__isnull=False, submitted_at__isnull=True, appraisal__cycle__state__in=RATING_STATES
+    )
+    if cycle is not None:
+        pending = pending.filter(appraisal__cycle=cycle)
     pending = list(
-        Rating.objects.filter(rater__isnull=False, submitted_at__isnull=True, appraisal__cycle__state__in=RATING_STATES)
-        .exclude(rater__email="")
+        pending.exclude(rater__email="")
         .exclude(rater_id__in=reminded_today)
         .filter(Q(last_reminded_on__isnull=True) | Q(last_reminded_on__lt=today))
         .select_related("rater", "appraisal__cycle")
