@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "core",
+    "notifications",
     "managers",
     "clients",
     "appraisals",
@@ -241,6 +242,8 @@ JOBS_DISPATCH_SECONDS = env.int("JOBS_DISPATCH_SECONDS", default=15)
 JOBS_REQUEUE_SECONDS = env.int("JOBS_REQUEUE_SECONDS", default=900)
 JOBS_STALE_SECONDS = env.int("JOBS_STALE_SECONDS", default=3600)
 JOBS_KEEP_DAYS = env.int("JOBS_KEEP_DAYS", default=90)
+# Notifications: the wait before the second attempt at a message, doubled before each next one (5 attempts in all).
+NOTIFICATIONS_RETRY_SECONDS = env.int("NOTIFICATIONS_RETRY_SECONDS", default=30)
 
 # Production hardening: on whenever DEBUG is off; each can be relaxed from the environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

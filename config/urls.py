@@ -48,5 +48,6 @@ urlpatterns = [
     path("appraisals/", include("appraisals.urls")),
     path("pay/", include("incentives.urls")),
     path("api/", include("api.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -43,6 +43,7 @@ HR_APPS = (
     "appraisals",
     "incentives",
     "core",
+    "notifications",
     "api",
     "django_celery_beat",
     "django_celery_results",

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -52,6 +53,8 @@ from core.jobs import job_lock
 from core.roles import GROUP_NAMES, Role
 from managers.models import AccountManager
 from managers.selectors import managers_with_grade
+from notifications.events import RATING_OVERDUE, RESULT_PUBLISHED
+from notifications.services import Notice, notify_many
 
 State = AppraisalCycle.State
 
@@ -418,7 +421,22 @@ def _close_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None, reason: st
     # Use of results (考评结果的使用): the rule's recommendations come with the close, in the same transaction; an
     # appraisal held as incomplete has no band, so the rule recommends nothing for it.
     recommendations_make(cycle=cycle)
+    _results_published_notify(cycle, appraisals)
     return cycle
+
+
+def _results_published_notify(cycle: AppraisalCycle, appraisals: list[Appraisal]) -> None:
+    """Tell each manager their result is published (a fixed number of queries, sent after the commit)."""
+    users = dict(AccountManager.objects.filter(pk__in={a.manager_id for a in appraisals}).values_list("pk", "user_id"))
+    notices = [
+        Notice(
+            recipient_id=users[appraisal.manager_id],
+            key=f"appraisal:{appraisal.pk}",
+            params={"cycle": str(cycle), "link": reverse("appraisals:detail", args=[appraisal.pk])},
+        )
+        for appraisal in appraisals
+    ]
+    notify_many(event=RESULT_PUBLISHED, notices=notices)
 
 
 @transaction.atomic
@@ -497,6 +515,19 @@ def cycle_deadline_pass(*, cycle: AppraisalCycle, today: dt.date) -> str:
     cycle.held_at = timezone.now()
     cycle.save(update_fields=["state", "held_at"])
     fairness_review_cycle(cycle=cycle)
+    overdue = missing.filter(rater__isnull=False).values("rater_id").annotate(count=Count("pk")).order_by("rater_id")
+    path = reverse("appraisals:pending_ratings")
+    notify_many(
+        event=RATING_OVERDUE,
+        notices=[
+            Notice(
+                recipient_id=row["rater_id"],
+                key=f"cycle:{cycle.pk}",
+                params={"cycle": str(cycle), "count": row["count"], "link": path},
+            )
+            for row in overdue
+        ],
+    )
     return HELD
 
 
