@@ -52,6 +52,7 @@ from clients.services import (
     tier_name,
 )
 from clients.tasks import client_import_apply_task, client_import_check_task
+from core.admin_lists import LargeTableAdminMixin
 from core.jobs import enqueue, job_progress_of
 from core.refusals import refusal_text
 from managers.models import AccountManager, Grade
@@ -187,7 +188,7 @@ class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(ImportExportModelAdmin):
+class ClientAdmin(LargeTableAdminMixin, ImportExportModelAdmin):
     """Client files; the import runs as two jobs (check every row, then apply all or none) on the import page."""
 
     resource_classes = [ClientResource]
@@ -196,6 +197,7 @@ class ClientAdmin(ImportExportModelAdmin):
     list_display = ("name", "registration_code", "industry", "size", "status", "tier")
     list_filter = ("tier", "status", "industry", "size")
     search_fields = ("name", "registration_code")
+    ordering = ("name", "id")  # the order of the index client_name_id
     readonly_fields = ("tier", "created_at")
     fields = ("name", "registration_code", "industry", "size", "status", "address", "tier", "created_at")
     inlines = [ContactInline, AssignmentHistoryInline, TierChangeInline]
@@ -306,18 +308,19 @@ class ReassignForm(forms.ModelForm):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class AssignmentAdmin(LargeTableAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     import_form_class = CheckedImportForm
     formats = IMPORT_FORMATS
     """Assignment history, read-only; "Add" is the reassignment, through assignment_create."""
 
     resource_classes = [AssignmentResource]
     list_display = ("client", "manager", "start", "end", "reason", "created_by")
-    list_filter = (("end", admin.EmptyFieldListFilter), "client__tier", "manager__department")
+    # A date filter, not a date hierarchy: the hierarchy lists the distinct years of every row on each request.
+    list_filter = (("end", admin.EmptyFieldListFilter), "start", "client__tier", "manager__department")
     list_select_related = ("client", "manager__user", "created_by")
     search_fields = ("client__name", "client__registration_code", "manager__employee_no", "manager__user__last_name")
-    date_hierarchy = "start"
-    autocomplete_fields = ("client",)
+    ordering = ("-start", "-id")  # newest first, the order of the index assignment_start_id
+    autocomplete_fields = ("client", "manager")
     actions = ["end_today"]
 
     def get_form(self, request: HttpRequest, obj: Assignment | None = None, **kwargs: Any) -> type[forms.ModelForm]:
@@ -364,12 +367,13 @@ class AssignmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InteractionAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("date", "client", "manager", "kind", "recorded_by", "follow_up_date")
+    # A date filter, not a date hierarchy: the hierarchy lists the distinct years of a million rows on each request.
     list_filter = ("kind", "date", "manager__department")
     list_select_related = ("client", "manager__user", "recorded_by")
-    search_fields = ("client__name", "summary", "client_needs", "manager__employee_no")
-    date_hierarchy = "date"
+    search_fields = ("client__name", "client__registration_code", "summary", "client_needs", "manager__employee_no")
+    ordering = ("-date", "-id")  # the order of the index interaction_date_id
 
 
 @admin.register(Feedback)
@@ -409,15 +413,17 @@ class BusinessRecordForm(forms.ModelForm):
 
 
 @admin.register(BusinessRecord)
-class BusinessRecordAdmin(ImportExportModelAdmin):
+class BusinessRecordAdmin(LargeTableAdminMixin, ImportExportModelAdmin):
     form = BusinessRecordForm
     formats = IMPORT_FORMATS
     resource_classes = [BusinessRecordResource]
     list_display = ("client", "month", "volume", "profit", "products_used")
+    # A date filter, not a date hierarchy: the hierarchy lists the distinct years of a million rows on each request.
     list_filter = ("month",)
     list_select_related = ("client",)
     search_fields = ("client__name", "client__registration_code")
-    date_hierarchy = "month"
+    # Newest month first, read backwards from the (month, client) index; unique together, so no id is appended.
+    ordering = ("-month", "-client_id")
     autocomplete_fields = ("client",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: BusinessRecord | None = None) -> tuple[str, ...]:
