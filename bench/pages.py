@@ -278,14 +278,15 @@ def single_request_ms(url: str, cookie: str | None, requests: int = 5) -> float:
 
 def bench_pages(runs: int, seconds: int, connections: int, workers: int, *, only: str | None = None) -> dict:
     """Every row under gunicorn: one request at a time, then wrk with the row's connections (--connections for the
-    pages, ADMIN_CONNECTIONS for the admin); `only` keeps the rows whose name contains it (and the references)."""
+    pages, ADMIN_CONNECTIONS for the admin); `only` keeps the rows whose name contains one of its comma-separated
+    parts (and the references)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     subjects = page_subjects()
     rows = [
         (name, path, user, connections if conns == PAGE_CONNECTIONS else conns)
         for name, path, user, conns in all_rows(subjects)
-        if only is None or only in name or name.startswith(("trivial", REFERENCE))
+        if only is None or any(part in name for part in only.split(",")) or name.startswith(("trivial", REFERENCE))
     ]
     cookies = {}
     for _name, _path, user, _conns in rows:
