@@ -308,8 +308,8 @@ def bench_pages(runs: int, seconds: int, connections: int, workers: int, *, only
             status, size = check_page(base + path, cookie)
             if status != 200:
                 raise RuntimeError(f"{name}: {path} answered {status}, not 200")
+            wrk(base + path, cookie, seconds=2, connections=conns)  # warm-up: every worker, its caches
             single = single_request_ms(base + path, cookie)
-            wrk(base + path, cookie, seconds=2, connections=conns)  # warm-up: workers, caches
             samples = [wrk(base + path, cookie, seconds=seconds, connections=conns) for _ in range(runs)]
             errors = sum(sample["errors"] for sample in samples)
             results.append(

@@ -62,6 +62,7 @@ class LargeTableAdminMixin:
     """A changelist that stays fast on a table of a million rows.
 
     - No second count of the whole table (`show_full_result_count`), and an estimated one for the unfiltered list.
+    - 50 rows a page instead of 100.
     - `search_fields` through a foreign key (``client__name``) are looked up in the related table first (its own
       trigram index; a few thousand rows at most), and the list is then filtered by those keys with its foreign-key
       index. The admin's own search would OR a join across the whole table, which no index can serve. Fields of
@@ -70,6 +71,9 @@ class LargeTableAdminMixin:
 
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    # Python's share of such a list is rendering its rows (each cell escaped, formatted, linked: about 1 ms a row
+    # on the benchmark machine); these lists are searched and filtered rather than read through, 50 rows a page.
+    list_per_page = 50
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         search_fields = self.get_search_fields(request)
