@@ -51,6 +51,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["name", "id"], name="client_name_id"),
         ),
         migrations.AddIndex(
+            model_name="client",
+            index=models.Index(fields=["industry"], name="client_industry"),
+        ),
+        migrations.AddIndex(
             model_name="interaction",
             index=models.Index(fields=["date", "id"], name="interaction_date_id"),
         ),

@@ -85,3 +85,16 @@ def test_a_whole_large_table_is_counted_from_the_estimate_in_one_query(monkeypat
     assert EstimatedCountPaginator(queryset, 50).count == 5
     assert Paginator(queryset, 50).count == 7
     assert len(exact) == len(estimated) == 1
+
+
+def test_the_industry_filter_lists_each_industry_once_in_order_and_filters(admin_client) -> None:
+    for industry in ("Retail", "Banking", "Retail", "Mining", "Banking"):
+        ClientFactory(industry=industry)
+    mining = Client.objects.get(industry="Mining")
+    url = reverse("admin:clients_client_changelist")
+    response = admin_client.get(url)
+    (industry_filter,) = [spec for spec in response.context["cl"].filter_specs if spec.title == "industry"]
+
+    assert [name for name, _label in industry_filter.lookup_choices] == ["Banking", "Mining", "Retail"]
+    filtered = admin_client.get(url, {"industry": "Mining"}).context["cl"].result_list
+    assert [client.pk for client in filtered] == [mining.pk]
