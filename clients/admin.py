@@ -174,7 +174,8 @@ class AssignmentHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = _("assignment history")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
-        return super().get_queryset(request).select_related("manager__user", "created_by")
+        # The client too: each row's title is the assignment's text, which names its client.
+        return super().get_queryset(request).select_related("client", "manager__user", "created_by")
 
 
 class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -185,7 +186,8 @@ class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = _("tier history")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClientTierChange]:
-        return super().get_queryset(request).select_related("run")
+        # The client too: each row's title is the change's text, which names its client.
+        return super().get_queryset(request).select_related("client", "run")
 
 
 class IndustryFilter(admin.SimpleListFilter):

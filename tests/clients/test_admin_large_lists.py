@@ -14,7 +14,7 @@ from django.urls import reverse
 from clients.models import BusinessRecord, Client, Interaction
 from core import admin_lists
 from core.admin_lists import EstimatedCountPaginator
-from tests.clients.factories import BusinessRecordFactory, ClientFactory, InteractionFactory
+from tests.clients.factories import AssignmentFactory, BusinessRecordFactory, ClientFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,21 @@ def test_the_industry_filter_lists_each_industry_once_in_order_and_filters(admin
     assert [name for name, _label in industry_filter.lookup_choices] == ["Banking", "Mining", "Retail"]
     filtered = admin_client.get(url, {"industry": "Mining"}).context["cl"].result_list
     assert [client.pk for client in filtered] == [mining.pk]
+
+
+def test_a_clients_page_makes_the_same_queries_with_more_assignment_history(admin_client) -> None:
+    def change_form_queries(client: Client) -> int:
+        url = reverse("admin:clients_client_change", args=[client.pk])
+        admin_client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    def with_history(ended: int) -> Client:
+        client = ClientFactory()
+        for year in range(2020, 2020 + ended):
+            AssignmentFactory(client=client, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
+        AssignmentFactory(client=client, start=dt.date(2025, 1, 1))
+        return client
+
+    assert change_form_queries(with_history(0)) == change_form_queries(with_history(3))
