@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--small-url",
-        default=os.environ.get("BENCH_SMALL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_tiny"),
+        default=os.environ.get("BENCH_SMALL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_small"),
         help="a small benchmark company (200 managers) for cycle close's query count",
     )
     parser.add_argument("--query-counts-only", action="store_true", help=argparse.SUPPRESS)
