@@ -51,6 +51,7 @@ from clients.models import (
     TieringRun,
 )
 from clients.resources import AssignmentResource, BusinessRecordResource, ClientResource
+from clients.selectors import client_industries
 from clients.services import (
     CLIENT_EDITABLE_FIELDS,
     assignment_create,
@@ -61,6 +62,7 @@ from clients.services import (
     tier_name,
 )
 from clients.tasks import import_apply_task, import_check_task
+from core.admin_lists import LargeTableAdminMixin
 from core.jobs import enqueue, job_progress_of
 from core.refusals import refusal_text
 from managers.models import AccountManager, Grade
@@ -232,7 +234,8 @@ class AssignmentHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = _("assignment history")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
-        return super().get_queryset(request).select_related("manager__user", "created_by")
+        # The client too: each row's title is the assignment's text, which names its client.
+        return super().get_queryset(request).select_related("client", "manager__user", "created_by")
 
 
 class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -243,11 +246,26 @@ class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = _("tier history")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClientTierChange]:
-        return super().get_queryset(request).select_related("run")
+        # The client too: each row's title is the change's text, which names its client.
+        return super().get_queryset(request).select_related("client", "run")
+
+
+class IndustryFilter(admin.SimpleListFilter):
+    """The clients' industries (clients.selectors.client_industries: a probe of the industry index per industry,
+    where the admin's own filter on the field read every client for its distinct values)."""
+
+    title = _("industry")
+    parameter_name = "industry"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(name, name) for name in client_industries()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Client]) -> QuerySet[Client]:
+        return queryset.filter(industry=self.value()) if self.value() else queryset
 
 
 @admin.register(Client)
-class ClientAdmin(JobImportAdminMixin, ImportExportModelAdmin):
+class ClientAdmin(JobImportAdminMixin, LargeTableAdminMixin, ImportExportModelAdmin):
     """Client files; the import runs as two jobs (check every row, then apply all or none) on the import page."""
 
     resource_classes = [ClientResource]
@@ -260,8 +278,9 @@ class ClientAdmin(JobImportAdminMixin, ImportExportModelAdmin):
         "code updates that client; a new one opens a client file."
     )
     list_display = ("name", "registration_code", "industry", "size", "status", "tier")
-    list_filter = ("tier", "status", "industry", "size")
+    list_filter = ("tier", "status", IndustryFilter, "size")
     search_fields = ("name", "registration_code")
+    ordering = ("name", "id")  # the order of the index client_name_id
     readonly_fields = ("tier", "created_at")
     fields = ("name", "registration_code", "industry", "size", "status", "address", "tier", "created_at")
     inlines = [ContactInline, AssignmentHistoryInline, TierChangeInline]
@@ -321,7 +340,7 @@ class ReassignForm(forms.ModelForm):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(JobImportAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class AssignmentAdmin(JobImportAdminMixin, LargeTableAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     """Assignment history, read-only; "Add" is the reassignment, through assignment_create, as is each row of an
     import (two jobs: check every row, then apply all or none)."""
 
@@ -335,11 +354,12 @@ class AssignmentAdmin(JobImportAdminMixin, ImportExportModelAdmin, SimpleHistory
         "the manager the client's account manager from its start, with the same rules as a reassignment."
     )
     list_display = ("client", "manager", "start", "end", "reason", "created_by")
-    list_filter = (("end", admin.EmptyFieldListFilter), "client__tier", "manager__department")
+    # A date filter, not a date hierarchy: the hierarchy lists the distinct years of every row on each request.
+    list_filter = (("end", admin.EmptyFieldListFilter), "start", "client__tier", "manager__department")
     list_select_related = ("client", "manager__user", "created_by")
     search_fields = ("client__name", "client__registration_code", "manager__employee_no", "manager__user__last_name")
-    date_hierarchy = "start"
-    autocomplete_fields = ("client",)
+    ordering = ("-start", "-id")  # newest first, the order of the index assignment_start_id
+    autocomplete_fields = ("client", "manager")
     actions = ["end_today"]
 
     def get_form(self, request: HttpRequest, obj: Assignment | None = None, **kwargs: Any) -> type[forms.ModelForm]:
@@ -386,12 +406,13 @@ class AssignmentAdmin(JobImportAdminMixin, ImportExportModelAdmin, SimpleHistory
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InteractionAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("date", "client", "manager", "kind", "recorded_by", "follow_up_date")
+    # A date filter, not a date hierarchy: the hierarchy lists the distinct years of a million rows on each request.
     list_filter = ("kind", "date", "manager__department")
     list_select_related = ("client", "manager__user", "recorded_by")
-    search_fields = ("client__name", "summary", "client_needs", "manager__employee_no")
-    date_hierarchy = "date"
+    search_fields = ("client__name", "client__registration_code", "summary", "client_needs", "manager__employee_no")
+    ordering = ("-date", "-id")  # the order of the index interaction_date_id
 
 
 @admin.register(Feedback)
@@ -431,7 +452,7 @@ class BusinessRecordForm(forms.ModelForm):
 
 
 @admin.register(BusinessRecord)
-class BusinessRecordAdmin(JobImportAdminMixin, ImportExportModelAdmin):
+class BusinessRecordAdmin(JobImportAdminMixin, LargeTableAdminMixin, ImportExportModelAdmin):
     """A client's business per month; the import (two jobs: check every row, then apply all or none) upserts by
     (client, month) as the nightly feed does."""
 
@@ -446,10 +467,12 @@ class BusinessRecordAdmin(JobImportAdminMixin, ImportExportModelAdmin):
         "recorded for the client is replaced; loading the same file twice changes nothing the second time."
     )
     list_display = ("client", "month", "volume", "profit", "products_used")
+    # A date filter, not a date hierarchy: the hierarchy lists the distinct years of a million rows on each request.
     list_filter = ("month",)
     list_select_related = ("client",)
     search_fields = ("client__name", "client__registration_code")
-    date_hierarchy = "month"
+    # Newest month first, read backwards from the (month, client) index; unique together, so no id is appended.
+    ordering = ("-month", "-client_id")
     autocomplete_fields = ("client",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: BusinessRecord | None = None) -> tuple[str, ...]:

@@ -124,6 +124,10 @@ class TargetInline(admin.TabularInline):
     extra = 0
     show_change_link = True
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Target]:
+        # Each row's title is the target's text, which names its manager: no query per row for it.
+        return super().get_queryset(request).select_related("manager__user")
+
 
 @admin.register(AccountManager)
 class AccountManagerAdmin(SimpleHistoryAdmin):
