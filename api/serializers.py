@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appraisals.models import Appraisal, AppraisalCycle, Indicator, Rating, RatingScore, SpotCheck, SpotCheckDraw
-from clients.models import NOTE_MAX_LENGTH, Assignment, BusinessRecord, Client, Contact, Interaction
+from clients.models import SUMMARY_MAX_LENGTH, Assignment, BusinessRecord, Client, Contact, FeedRun, Interaction
 from incentives.models import PayStatement
 from managers.models import Target
 
@@ -89,6 +89,7 @@ class InteractionSerializer(serializers.ModelSerializer):
             "follow_up_date",
             "recorded_by",
             "created_at",
+            "external_ref",
         ]
         read_only_fields = fields
 
@@ -99,8 +100,8 @@ class InteractionCreateSerializer(serializers.Serializer):
     client = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     kind = serializers.ChoiceField(choices=Interaction.Kind.choices)
     date = serializers.DateField()
-    summary = serializers.CharField(max_length=NOTE_MAX_LENGTH)
-    client_needs = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
+    summary = serializers.CharField(max_length=SUMMARY_MAX_LENGTH)
+    client_needs = serializers.CharField(max_length=SUMMARY_MAX_LENGTH, required=False, allow_blank=True, default="")
     follow_up_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -135,6 +136,43 @@ class TargetSerializer(serializers.ModelSerializer):
 # rater types and counts, never who rated.
 
 
+class EffectiveWeightField(FigureField):
+    """A line's weight after the missing-data policy renormalised it (as its weight when nothing was missing)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("source", "*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        effective = getattr(value, "effective_weight", None)
+        return super().to_representation(value.weight if effective is None else effective)
+
+
+class GapSerializer(serializers.Serializer):
+    """A piece of data that did not exist and what the missing-data policy did with it."""
+
+    gap = serializers.CharField(help_text=_("The missing-data case, as a code."))
+    gap_label = serializers.CharField(help_text=_("The case, in the reader's language."))
+    action = serializers.CharField(help_text=_("What the policy did, as a code: leave_out, neutral or incomplete."))
+    action_label = serializers.CharField(help_text=_("What the policy did, in the reader's language."))
+    rater_type = serializers.CharField(allow_blank=True, help_text=_("The rater type concerned, if one."))
+    neutral_score = FigureField(help_text=_("The neutral score given, when that was the action."))
+    whole_indicator = serializers.BooleanField(help_text=_("Nobody rated the indicator at all."))
+    text = serializers.SerializerMethodField(help_text=_("The whole gap in a sentence, in the reader's language."))
+
+    def get_text(self, gap: Any) -> str:
+        return str(gap)
+
+
+class PolicyUsedSerializer(serializers.Serializer):
+    """The policy version the close scored with: its plan year (null: the built-in defaults) and the band cut-offs."""
+
+    year = serializers.IntegerField(allow_null=True)
+    excellent_from = FigureField()
+    good_from = FigureField()
+    pass_from = FigureField()
+
+
 class RaterFigureSerializer(serializers.Serializer):
     rater_type = serializers.CharField()
     weight = FigureField()
@@ -158,9 +196,11 @@ class IndicatorLineSerializer(serializers.Serializer):
     weight = FigureField()
     score = FigureField()
     contribution = FigureField()
+    effective_weight = EffectiveWeightField()
     raters = RaterFigureSerializer(many=True)
     measured = MeasuredFigureSerializer(allow_null=True)
     notes = serializers.ListField(child=serializers.CharField())
+    gaps = GapSerializer(many=True, help_text=_("The indicator's missing data and what the policy did."))
 
 
 class DimensionLineSerializer(serializers.Serializer):
@@ -168,6 +208,7 @@ class DimensionLineSerializer(serializers.Serializer):
     weight = FigureField()
     score = FigureField()
     contribution = FigureField()
+    effective_weight = EffectiveWeightField()
     indicators = IndicatorLineSerializer(many=True)
 
 
@@ -194,6 +235,9 @@ class ExplanationSerializer(serializers.Serializer):
     total = FigureField()
     band = serializers.CharField(allow_blank=True)
     adds_up = serializers.BooleanField()
+    gaps = GapSerializer(many=True, help_text=_("Every piece of missing data and what the policy did with it."))
+    incomplete = serializers.BooleanField(help_text=_("Held as incomplete by the missing-data policy."))
+    policy = PolicyUsedSerializer(allow_null=True, help_text=_("The policy applied (null: before policies were kept)."))
 
 
 class AppraisalSerializer(serializers.ModelSerializer):
@@ -397,10 +441,19 @@ class BusinessRecordFeedSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField(), max_length=100000)
 
 
+class InteractionFeedSerializer(serializers.Serializer):
+    """A JSON feed of interactions, each row {external_id, client_code, manager (staff number, optional: the client's
+    manager on the day), kind, date (YYYY-MM-DD or an ISO date and time), summary} (a CSV body with the same columns
+    takes up to 100,000 rows in bounded memory)."""
+
+    rows = serializers.ListField(child=serializers.DictField(), max_length=100000)
+
+
 class RefusedRowSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     client_code = serializers.CharField(allow_blank=True)
     month = serializers.CharField(allow_blank=True)
+    external_id = serializers.CharField(allow_blank=True, help_text=_("An interaction's id in the feeding system."))
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
@@ -412,3 +465,35 @@ class FeedResultSerializer(serializers.Serializer):
     refused_count = serializers.IntegerField()
     refused = RefusedRowSerializer(many=True, help_text=_("The first 1,000 refused rows, each with why."))
     applied = serializers.BooleanField()
+    run = serializers.URLField(help_text=_("The record of this run."))
+
+
+class FeedRunRefusalSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    key = serializers.CharField(allow_blank=True, help_text=_("The client's registration code."))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class FeedRunSerializer(serializers.ModelSerializer):
+    started_by = serializers.CharField(source="started_by.username", allow_null=True, default=None)
+    refusals = FeedRunRefusalSerializer(many=True, help_text=_("The first 1,000 refused rows, each with why."))
+
+    class Meta:
+        model = FeedRun
+        fields = [
+            "id",
+            "kind",
+            "source",
+            "started_by",
+            "started_at",
+            "finished_at",
+            "all_or_nothing",
+            "state",
+            "rows",
+            "created",
+            "updated",
+            "unchanged",
+            "refused_count",
+            "refusals",
+        ]
+        read_only_fields = fields

@@ -15,6 +15,7 @@ router.register("clients", views.ClientViewSet, basename="client")
 router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("assignments", views.AssignmentViewSet, basename="assignment")
 router.register("interactions", views.InteractionViewSet, basename="interaction")
+router.register("feed-runs", views.FeedRunViewSet, basename="feed-run")
 router.register("business-records", views.BusinessRecordViewSet, basename="business-record")
 router.register("targets", views.TargetViewSet, basename="target")
 router.register("appraisals", views.AppraisalViewSet, basename="appraisal")
@@ -27,6 +28,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.docs, name="docs"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("interactions/bulk/", views.InteractionFeedView.as_view(), name="interaction-bulk"),
     path("", include(router.urls)),
     re_path(r"^(?P<path>.*)$", views.not_found),
 ]

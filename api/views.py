@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -41,7 +42,9 @@ from appraisals.selectors import (
 )
 from appraisals.services.ratings import comment_field, rating_submit, value_field
 from appraisals.services.spotchecks import spot_check_draw, spot_check_verify
-from clients.feeds import COLUMNS, business_records_feed
+from clients import interaction_feeds
+from clients.feeds import COLUMNS, FeedResult, business_records_feed, feed_run
+from clients.models import FeedRun
 from clients.selectors import (
     assignments_visible_to,
     business_records_visible_to,
@@ -50,6 +53,7 @@ from clients.selectors import (
     client_manager_on,
     clients_visible_to,
     contacts_visible_to,
+    feed_runs_visible_to,
     interactions_visible_to,
 )
 from clients.services import interaction_record
@@ -60,6 +64,12 @@ from managers.selectors import acting_manager, targets_visible_to
 
 MAX_ID = 2**63 - 1
 FEED_PERMISSIONS = ("clients.add_businessrecord", "clients.change_businessrecord")
+INTERACTION_FEED_PERMISSIONS = ("clients.add_interaction", "clients.change_interaction")
+ALL_OR_NOTHING = OpenApiParameter(
+    "all_or_nothing",
+    bool,
+    description="true (the default): one refused row and nothing is written; false: the valid rows are.",
+)
 
 
 class CsvParser(BaseParser):
@@ -175,42 +185,100 @@ class BusinessRecordViewSet(ReadOnly):
 
     @extend_schema(
         request={"text/csv": {"type": "string"}, "application/json": s.BusinessRecordFeedSerializer},
-        parameters=[
-            OpenApiParameter(
-                "all_or_nothing",
-                bool,
-                description="true (the default): one refused row and nothing is written; false: the valid rows are.",
-            )
-        ],
+        parameters=[ALL_OR_NOTHING],
         responses={200: s.FeedResultSerializer},
     )
     @action(detail=False, methods=["post"], parser_classes=[JSONParser, CsvParser], filter_backends=[])
     def bulk(self, request: Request) -> Response:
         """The nightly feed: upsert business records by (client registration code, month), idempotently. A CSV body
-        (columns client_code, month, volume, products_used) is read as it streams; every refused row is reported."""
+        (columns client_code, month, volume, products_used, optionally profit) is read as it streams; every refused
+        row is reported; the run is recorded (feed-runs)."""
         if not request.user.has_perms(FEED_PERMISSIONS):
             raise PermissionDenied(_("Feeding business records needs the permission to add and change them."))
-        flag = request.query_params.get("all_or_nothing", "true").strip().lower()
-        if flag not in ("true", "false", "1", "0"):
-            raise DRFValidationError({"all_or_nothing": [_("Give true or false.")]})
-        all_or_nothing = flag in ("true", "1")
-        if request.content_type.split(";")[0].strip() == "text/csv":
-            result = business_records_feed(rows=csv_rows(request._request), all_or_nothing=all_or_nothing, first_line=2)
-        else:
-            form = s.BusinessRecordFeedSerializer(data=request.data)
-            form.is_valid(raise_exception=True)
-            result = business_records_feed(rows=form.validated_data["rows"], all_or_nothing=all_or_nothing)
-        if not result.applied:
-            errors = {
-                f"rows.{row.line}.{name}": messages for row in result.refused for name, messages in row.errors.items()
-            }
-            detail = ngettext(
-                "%(count)d row was refused; nothing was written.",
-                "%(count)d rows were refused; nothing was written.",
-                result.refused_count,
-            ) % {"count": result.refused_count}
-            return Response(error_body(status=400, code="feed_refused", detail=detail, errors=errors), status=400)
-        return Response(s.FeedResultSerializer(result).data)
+        return run_feed(
+            request, FeedRun.Kind.BUSINESS_RECORDS, business_records_feed, COLUMNS, s.BusinessRecordFeedSerializer
+        )
+
+
+def run_feed(
+    request: Request, kind: str, feed: Any, columns: Iterable[str], form_class: type, **kwargs: Any
+) -> Response:
+    """Run a feed from a CSV or JSON body and answer with what it did (200) or every refused row (400); either way
+    the run is recorded and its URL given."""
+    flag = request.query_params.get("all_or_nothing", "true").strip().lower()
+    if flag not in ("true", "false", "1", "0"):
+        raise DRFValidationError({"all_or_nothing": [_("Give true or false.")]})
+    all_or_nothing = flag in ("true", "1")
+    if request.content_type.split(";")[0].strip() == "text/csv":
+        rows, first_line = csv_rows(request._request, columns), 2
+    else:
+        form = form_class(data=request.data)
+        form.is_valid(raise_exception=True)
+        rows, first_line = form.validated_data["rows"], 1
+    run, result = feed_run(
+        feed,
+        kind=kind,
+        source=FeedRun.Source.API,
+        started_by=request.user,
+        all_or_nothing=all_or_nothing,
+        rows=rows,
+        first_line=first_line,
+        **kwargs,
+    )
+    run_url = request.build_absolute_uri(reverse("api:feed-run-detail", args=[run.pk]))
+    if not result.applied:
+        errors = {
+            f"rows.{row.line}.{name}": messages for row in result.refused for name, messages in row.errors.items()
+        }
+        detail = ngettext(
+            "%(count)d row was refused; nothing was written.",
+            "%(count)d rows were refused; nothing was written.",
+            result.refused_count,
+        ) % {"count": result.refused_count}
+        body = error_body(status=400, code="feed_refused", detail=detail, errors=errors)
+        return Response({**body, "run": run_url}, status=400)
+    return Response(s.FeedResultSerializer(_with_run(result, run_url)).data)
+
+
+def _with_run(result: FeedResult, run_url: str) -> dict[str, Any]:
+    return {**result.__dict__, "run": run_url}
+
+
+class InteractionFeedView(APIView):
+    """The call centre's feed of interactions (service accounts and HR)."""
+
+    parser_classes = [JSONParser, CsvParser]
+
+    @extend_schema(
+        operation_id="interactions_bulk_create",
+        request={"text/csv": {"type": "string"}, "application/json": s.InteractionFeedSerializer},
+        parameters=[ALL_OR_NOTHING],
+        responses={200: s.FeedResultSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        """Record interactions exported from a call-centre system, by their external id (loading the same rows twice
+        creates nothing twice). A CSV body (columns external_id, client_code, manager, kind, date, summary) is read
+        as it streams; every refused row is reported; the run is recorded (feed-runs)."""
+        if not request.user.has_perms(INTERACTION_FEED_PERMISSIONS):
+            raise PermissionDenied(_("Feeding interactions needs the permission to add and change them."))
+        return run_feed(
+            request,
+            FeedRun.Kind.INTERACTIONS,
+            interaction_feeds.interactions_feed,
+            interaction_feeds.REQUIRED_COLUMNS,
+            s.InteractionFeedSerializer,
+            recorded_by=request.user,
+        )
+
+
+class FeedRunViewSet(ReadOnly):
+    """Feed runs: what each load of a feed changed and refused (HR sees every run, others their own)."""
+
+    serializer_class = s.FeedRunSerializer
+    filterset_class = None
+
+    def visible(self, action: Action) -> QuerySet:
+        return feed_runs_visible_to(self.request.user)
 
 
 # --- managers --------------------------------------------------------------------------------------------------------
@@ -290,11 +358,11 @@ class RatingViewSet(ReadOnly):
         return Response(s.RatingDetailSerializer(self.get_object()).data)
 
 
-def csv_rows(stream: Iterable[bytes]) -> Iterator[dict[str, str]]:
+def csv_rows(stream: Iterable[bytes], columns: Iterable[str] = COLUMNS) -> Iterator[dict[str, str]]:
     """The rows of a UTF-8 CSV body as they arrive; a malformed body is a 400."""
     reader = csv.DictReader(codecs.iterdecode(stream, "utf-8-sig"))
     try:
-        missing = set(COLUMNS) - set(reader.fieldnames or ())
+        missing = set(columns) - set(reader.fieldnames or ())
         if missing:
             raise DRFValidationError(
                 {"csv": [_("The CSV lacks the columns: %(columns)s.") % {"columns": ", ".join(sorted(missing))}]}

@@ -35,15 +35,12 @@ from managers.services import manager_set_supervisor
 TEMPLATE_NAME = "Standard appraisal"
 CYCLES = [
     # name, period start, period end, rating deadline, share of ratings given
-    ("2026 H1 regular appraisal", dt.date(2026, 1, 1), dt.date(2026, 6, 30), dt.date(2026, 7, 20), 1.0),
-    ("2026 H2 regular appraisal", dt.date(2026, 7, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20), 0.5),
+    ("2026年上半年常规考核", dt.date(2026, 1, 1), dt.date(2026, 6, 30), dt.date(2026, 7, 20), 1.0),
+    ("2026年下半年常规考核", dt.date(2026, 7, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20), 0.5),
 ]
 VALUES = [2, 3, 3, 4, 4, 4, 5]
 PROMOTED_FROM = dt.date(2026, 8, 1)
-OVERRIDE_REASON = (
-    "Has led the department's two largest accounts since January; the committee judges this experience equivalent "
-    "to the years of similar work the grade asks for."
-)
+OVERRIDE_REASON = "自1月起负责本部门两个最大的客户，考核委员会认定这一经历相当于该等级要求的同类工作年限。"
 
 
 def _ratings_give(*, cycle: AppraisalCycle, rng: random.Random, share: float) -> int:
@@ -56,7 +53,7 @@ def _ratings_give(*, cycle: AppraisalCycle, rng: random.Random, share: float) ->
         for indicator in indicators:
             if rating.rater_type in indicator.rater_types:
                 value = rng.choice(VALUES)
-                comment = "Consistently above what was asked." if value == 5 else ""
+                comment = "一贯超出要求。" if value == 5 else ""
                 scores.append(RatingScore(rating=rating, indicator=indicator, value=value, comment=comment))
     RatingScore.objects.bulk_create(scores)
     now = timezone.now()
@@ -91,7 +88,7 @@ def seed(*, rng: random.Random, users: dict[str, User], stdout: TextIO) -> None:
         cycle = cycle_open(cycle=cycle, by=hr)
         given = _ratings_give(cycle=cycle, rng=local, share=share)
         if share >= 1:
-            cycle = cycle_close(cycle=cycle, by=hr, reason="Demo: ratings the client sample did not return")
+            cycle = cycle_close(cycle=cycle, by=hr, reason="演示：抽样客户未交回的评价")
             _appeal_decided(cycle=cycle, hr=hr, stdout=stdout)
             _promotion_overridden(cycle=cycle, hr=hr, stdout=stdout)
         stdout.write(f"appraisals: {cycle.name} {cycle.state}, {given} ratings given.")
@@ -110,13 +107,13 @@ def _appeal_decided(*, cycle: AppraisalCycle, hr: User | None, stdout: TextIO) -
         return
     lowest = min(peer_rated.filter(appraisal=appraisal), key=lambda r: (sum(s.value for s in r.scores.all()), r.pk))
     appeal = appeal_create(
-        appraisal=appraisal, by=appraisal.manager.user, text="A colleague rated me right after a dispute over a client."
+        appraisal=appraisal, by=appraisal.manager.user, text="同事在与我发生客户交接争议后随即给我评分。"
     )
     decision = appeal_uphold(
         appeal=appeal,
         by=hr,
-        resolution="The peer rating followed a dispute over a client hand-over; it is excluded.",
-        exclusions={lowest: "Conflict of interest: a dispute over a client hand-over"},
+        resolution="该同事评价发生在客户交接争议之后，予以排除。",
+        exclusions={lowest: "利益冲突：客户交接争议"},
     )
     stdout.write(
         f"appraisals: appeal of {appraisal.manager} upheld, {decision.superseded.total_score} → {decision.total}."
@@ -143,7 +140,7 @@ def _promotion_overridden(*, cycle: AppraisalCycle, hr: User | None, stdout: Tex
             appraisal=appraisal,
             kind=Recommendation.Kind.PROMOTION,
             proposed_grade=first,
-            basis="Nominated by the department head for leading its two largest accounts.",
+            basis="因负责本部门两个最大的客户，由部门主管提名。",
         )
         if promotion_qualification_failures(recommendation=nomination, day=PROMOTED_FROM):
             break

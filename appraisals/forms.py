@@ -104,3 +104,18 @@ class AppealForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("Say which figure you contest and why; HR answers in writing."),
     )
+
+
+class CycleCloseForm(forms.Form):
+    """HR's close of a cycle from its page: the reason is always asked, and recorded with the cycle when ratings are
+    missing or appraisals held as incomplete."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("reason for closing"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Recorded with the cycle when it closes with ratings missing or appraisals incomplete: say why it closes "
+            "now."
+        ),
+    )

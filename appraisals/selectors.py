@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from appraisals.explanation import Explanation
-from appraisals.filtersets import CycleResultsFilterSet
+from appraisals.filtersets import CycleResultsFilterSet, LineResultsFilterSet
 from appraisals.models import (
     RATING_STATES,
     Appraisal,
@@ -105,6 +107,11 @@ def can_manage_spot_checks(user: User) -> bool:
     return scope_of(user, Kind.SPOT_CHECK, Action.VIEW) == Scope.ALL
 
 
+def can_run_cycles(user: User) -> bool:
+    """HR's cycle pages: a cycle's state, what is missing, and the jobs that open, remind, close and pay."""
+    return scope_of(user, Kind.CYCLE, Action.VIEW) == Scope.ALL
+
+
 # --- reads
 
 
@@ -122,19 +129,39 @@ def cycles_with_results() -> QuerySet[AppraisalCycle]:
     return AppraisalCycle.objects.exclude(state=AppraisalCycle.State.DRAFT).order_by("-period_end", "-pk")
 
 
+RANKING = (F("total_score").desc(nulls_last=True), F("manager__employee_no").asc())
+
+
 def cycle_results_ranking(*, cycle: AppraisalCycle) -> QuerySet[Appraisal]:
-    """The appraisals of the cycle, best total first (one query with their manager, department and grade)."""
+    """The appraisals of the cycle, best total first, each with its rank among those selected (one query with their
+    manager, department and grade)."""
     return (
         Appraisal.objects.filter(cycle=cycle)
         .select_related("manager__user", "manager__department", "grade")
         .defer("explanation")  # about 12 KB of JSON each, read only on the appraisal's own page
-        .order_by(F("total_score").desc(nulls_last=True), "manager__employee_no")
+        .annotate(rank=Window(RowNumber(), order_by=list(RANKING)))
+        .order_by(*RANKING)
     )
 
 
+def cycle_results_filters(
+    *, cycle: AppraisalCycle, filters: Mapping[str, object] | None = None
+) -> CycleResultsFilterSet:
+    """The results page's filter set over the cycle's ranking."""
+    return CycleResultsFilterSet(filters, queryset=cycle_results_ranking(cycle=cycle))
+
+
+def sorted_results(queryset: QuerySet[Appraisal]) -> QuerySet[Appraisal]:
+    """A results table's rows in the order asked for, the ranking breaking ties (so pages never overlap)."""
+    asked = queryset.query.order_by
+    if asked and all(isinstance(field, str) for field in asked):  # a column's sort, not the default ranking
+        return queryset.order_by(*asked, *RANKING)
+    return queryset
+
+
 def cycle_results(*, cycle: AppraisalCycle, filters: Mapping[str, object] | None = None) -> QuerySet[Appraisal]:
-    """The cycle's ranking filtered by grade and department, as the results page filters it."""
-    return CycleResultsFilterSet(filters, queryset=cycle_results_ranking(cycle=cycle)).qs
+    """The cycle's ranking filtered by grade and department and sorted, as the results page shows it."""
+    return sorted_results(cycle_results_filters(cycle=cycle, filters=filters).qs)
 
 
 def cycle_missing_ratings(*, cycle: AppraisalCycle) -> QuerySet[Rating]:
@@ -155,6 +182,109 @@ def cycle_missing_summary(*, cycle: AppraisalCycle) -> dict[str, int]:
         .order_by()
     )
     return {row["rater_type"]: row["count"] for row in rows}
+
+
+_PENDING_RATING = Q(submitted_at__isnull=True, excluded=False)
+
+
+def cycles_overview() -> QuerySet[AppraisalCycle]:
+    """Every cycle, latest period first, with its appraisals and ratings counted (one query whatever the number):
+    `appraisal_count`, `rating_count`, `missing_count` (pending, not excluded)."""
+    return (
+        AppraisalCycle.objects.annotate(
+            appraisal_count=Count("appraisals", distinct=True),
+            rating_count=Count("appraisals__ratings"),
+            missing_count=Count(
+                "appraisals__ratings",
+                filter=Q(appraisals__ratings__submitted_at__isnull=True, appraisals__ratings__excluded=False),
+            ),
+        )
+        .select_related("template")
+        .order_by("-period_end", "-pk")
+    )
+
+
+def cycle_overview(*, pk: int) -> AppraisalCycle | None:
+    """One cycle with the counts of cycles_overview (one query); None when there is no such cycle."""
+    return cycles_overview().filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class RatingsOwed:
+    """Who still owes ratings in a cycle: a rater (a user) or a sampled client, how many, and of which type."""
+
+    rater_type: str
+    count: int
+    rater: AbstractBaseUser | None = None
+    client_name: str = ""
+
+    @property
+    def rater_type_label(self) -> str:
+        return str(RaterType(self.rater_type).label)
+
+
+def cycle_ratings_owed(*, cycle: AppraisalCycle) -> list[RatingsOwed]:
+    """The pending ratings of the cycle grouped by rater type and by who owes them, most owed first within a type
+    (two queries whatever the number of ratings: the groups, then the raters' names)."""
+    groups = list(
+        Rating.objects.filter(_PENDING_RATING, appraisal__cycle=cycle)
+        .values("rater_type", "rater_id", "client__name")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    rater_ids = {row["rater_id"] for row in groups if row["rater_id"]}
+    raters = (
+        {
+            user.pk: user
+            for user in get_user_model()
+            .objects.filter(pk__in=rater_ids)
+            .only("pk", "username", "first_name", "last_name")
+        }
+        if rater_ids
+        else {}
+    )
+    order = {code: position for position, code in enumerate(RaterType.values)}
+    rows = [
+        RatingsOwed(
+            rater_type=row["rater_type"],
+            count=row["count"],
+            rater=raters.get(row["rater_id"]),
+            client_name=row["client__name"] or "",
+        )
+        for row in groups
+    ]
+    return sorted(
+        rows,
+        key=lambda row: (order.get(row.rater_type, 99), -row.count, row.client_name, row.rater.pk if row.rater else 0),
+    )
+
+
+def cycle_appraisals_without_data(*, cycle: AppraisalCycle) -> QuerySet[Appraisal]:
+    """The cycle's appraisals with a measured indicator that has no value (its data does not exist), each with
+    `gap_count`, by employee number (one query with the manager)."""
+    without_value = Q(measured_values__pk__isnull=False) & (
+        Q(measured_values__value__isnull=True) | Q(measured_values__gap__gt="")
+    )
+    return (
+        Appraisal.objects.filter(cycle=cycle)
+        .annotate(gap_count=Count("measured_values", filter=without_value))
+        .filter(gap_count__gt=0)
+        .select_related("manager__user")
+        .defer("explanation")
+        .order_by("manager__employee_no")
+    )
+
+
+def cycle_spot_checks_pending(*, cycle: AppraisalCycle) -> QuerySet[SpotCheck]:
+    """The spot-checks of the cycle's managers not yet counted in an appraisal: drawn and not yet carried out
+    (`checked_on` empty), or recorded within the period and waiting for the close (one query with the manager)."""
+    return (
+        SpotCheck.objects.filter(manager__appraisals__cycle=cycle, applied_to__isnull=True)
+        .filter(Q(checked_on__isnull=True) | Q(checked_on__lte=cycle.period_end))
+        .select_related("manager__user")
+        .order_by("manager__employee_no", "pk")
+        .distinct()
+    )
 
 
 def indicators_rated_by(*, template: Template, rater_type: str) -> QuerySet[Indicator]:
@@ -241,7 +371,7 @@ class LineResults:
     scope: str  # "line", "department" or "all"
 
 
-def line_results(*, user: AbstractBaseUser) -> LineResults | None:
+def line_results(*, user: AbstractBaseUser, filters: Mapping[str, object] | None = None) -> LineResults | None:
     """The latest closed cycle's results of the user's line (a supervisor), department (its head) or everyone (HR);
     None when the user supervises no one and heads no department."""
     allowed = scope_of(user, Kind.APPRAISAL, Action.LIST)
@@ -265,8 +395,9 @@ def line_results(*, user: AbstractBaseUser) -> LineResults | None:
     )
     if managers is not None:
         appraisals = appraisals.filter(manager__in=managers.values("pk"))
+    ordered = LineResultsFilterSet(filters, queryset=appraisals.order_by(*RANKING)).qs
     return LineResults(
         cycle=cycle,
-        appraisals=list(appraisals.order_by("-total_score", "manager__employee_no")),
+        appraisals=list(sorted_results(ordered)),
         scope=scope,
     )

@@ -13,6 +13,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import AppraisalCycle, SpotCheckPolicy
 from appraisals.services.cycles import (
@@ -40,7 +41,7 @@ def _user(user_id: int | None) -> AbstractBaseUser | None:
     return get_user_model().objects.filter(pk=user_id).first() if user_id else None
 
 
-@shared_task(bind=True, name=OPEN_JOB, **TASK_OPTIONS)
+@shared_task(bind=True, name=OPEN_JOB, label=_("Open an appraisal cycle"), **TASK_OPTIONS)
 def cycle_open_task(self, cycle_id: int, user_id: int | None = None) -> str:
     """Open a draft cycle; a cycle already opened is left as it is."""
 
@@ -55,7 +56,7 @@ def cycle_open_task(self, cycle_id: int, user_id: int | None = None) -> str:
     return job_run(OPEN_JOB, work, task_id=self.request.id, lock=cycle_lock_key(cycle_id))
 
 
-@shared_task(bind=True, name=CLOSE_JOB, **TASK_OPTIONS)
+@shared_task(bind=True, name=CLOSE_JOB, label=_("Close an appraisal cycle"), **TASK_OPTIONS)
 def cycle_close_task(self, cycle_id: int, user_id: int | None = None, reason: str = "") -> str:
     """Close a cycle (with the reason if ratings are missing); a closed cycle is left as it is."""
 
@@ -68,7 +69,9 @@ def cycle_close_task(self, cycle_id: int, user_id: int | None = None, reason: st
     return job_run(CLOSE_JOB, work, task_id=self.request.id, lock=cycle_lock_key(cycle_id))
 
 
-@shared_task(bind=True, name=DUE_JOB, **TASK_OPTIONS)
+@shared_task(
+    bind=True, name=DUE_JOB, label=_("Open the cycles due and hold those past their rating deadline"), **TASK_OPTIONS
+)
 def cycles_due_task(self) -> str:
     """Open the cycles due today and hold (or extend) those past their rating deadline; never closes (the rule is
     cycles_due_run's)."""
@@ -81,7 +84,7 @@ def cycles_due_task(self) -> str:
     return job_run(DUE_JOB, work, task_id=self.request.id, atomic=False)
 
 
-@shared_task(bind=True, name=MEASURES_JOB, **TASK_OPTIONS)
+@shared_task(bind=True, name=MEASURES_JOB, label=_("Recompute the measured values of the open cycles"), **TASK_OPTIONS)
 def measures_snapshot_task(self) -> str:
     """Recompute the measured values of every open cycle, so that managers and HR see them before the close."""
 
@@ -92,20 +95,24 @@ def measures_snapshot_task(self) -> str:
     return job_run(MEASURES_JOB, work, task_id=self.request.id, atomic=False)
 
 
-@shared_task(bind=True, name=REMIND_JOB, **TASK_OPTIONS)
-def ratings_remind_task(self, today: str | None = None) -> int:
-    """E-mail each rater with pending ratings, at most once a day (a rerun the same day e-mails nobody twice)."""
+@shared_task(bind=True, name=REMIND_JOB, label=_("Remind the raters of their pending ratings"), **TASK_OPTIONS)
+def ratings_remind_task(self, today: str | None = None, cycle_id: int | None = None) -> int:
+    """E-mail each rater with pending ratings (of one cycle when given: HR's button on the cycle page), at most once
+    a day (a rerun the same day e-mails nobody twice)."""
 
     def work(run: JobRun) -> int:
         day = dt.date.fromisoformat(today) if today else timezone.localdate()
-        sent = ratings_remind(today=day)
+        cycle = AppraisalCycle.objects.get(pk=cycle_id) if cycle_id else None
+        sent = ratings_remind(today=day, cycle=cycle)
         run.result = f"{sent} rater(s) reminded on {day}"
         return sent
 
     return job_run(REMIND_JOB, work, task_id=self.request.id, lock=REMIND_JOB)
 
 
-@shared_task(bind=True, name="appraisals.spot_check_draw", **TASK_OPTIONS)
+@shared_task(
+    bind=True, name="appraisals.spot_check_draw", label=_("Draw managers for an unannounced spot-check"), **TASK_OPTIONS
+)
 def spot_check_draw_task(self, policy_id: int | None = None) -> int:
     """Draw managers for an unannounced spot-check by the active (or given) policy; returns the draw's id.
 

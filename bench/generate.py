@@ -1,7 +1,9 @@
 """Generate the benchmark company straight into PostgreSQL, in bulk (COPY).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.generate \
-        --managers 2000 --clients 100000 --interactions 1000000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.generate --size bench
+
+(--size small | bench | large: 200, 2,000 or 10,000 managers, 50 clients and 500 interactions each; or --managers,
+--clients, --interactions.)
 
 Run ``manage.py migrate`` on the database first (the grades and the "Standard appraisal" template come from the
 migrations). What it writes, deterministic for a seed:
@@ -29,24 +31,50 @@ from datetime import date
 
 from bench.setup import django_setup
 
+# The three sizes "how cost grows" compares, in managers; clients and interactions are in proportion to them (the
+# benchmark company's 50 clients and 500 interactions a manager, 12 business records a client).
+SIZES = {"small": 200, "bench": 2_000, "large": 10_000}
+CLIENTS_PER_MANAGER = 50
+INTERACTIONS_PER_MANAGER = 500
+
+
+def company_size(managers: int) -> dict[str, int]:
+    """The generator's arguments for a company of this many managers, everything else in proportion."""
+    return {
+        "managers": managers,
+        "clients": managers * CLIENTS_PER_MANAGER,
+        "interactions": managers * INTERACTIONS_PER_MANAGER,
+    }
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--managers", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=100_000)
-    parser.add_argument("--interactions", type=int, default=1_000_000)
+    parser.add_argument(
+        "--size",
+        choices=sorted(SIZES),
+        default=None,
+        help="a preset: small 200, bench 2,000, large 10,000 managers, with clients and interactions in proportion",
+    )
+    parser.add_argument("--managers", type=int, default=None)
+    parser.add_argument("--clients", type=int, default=None)
+    parser.add_argument("--interactions", type=int, default=None)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--today", type=date.fromisoformat, default=None, help="the day the company is built on")
     args = parser.parse_args(argv)
+    # A preset (bench by default), and any count given on the command line over it.
+    size = company_size(SIZES[args.size or "bench"] if args.managers is None else args.managers)
+    for name in ("clients", "interactions"):
+        if getattr(args, name) is not None:
+            size[name] = getattr(args, name)
 
     django_setup()
     from bench.build import generate  # the models it imports need Django set up first
 
     started = time.perf_counter()
     company = generate(
-        managers=args.managers,
-        clients=args.clients,
-        interactions=args.interactions,
+        managers=size["managers"],
+        clients=size["clients"],
+        interactions=size["interactions"],
         seed=args.seed,
         today=args.today,
     )

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -26,6 +27,7 @@ from appraisals.models import AppraisalCycle
 from appraisals.services.cycles import cycle_close
 from bench.measure import CLOSE_WRITES, median, rolled_back, vacuum
 from clients.models import Assignment, Interaction
+from clients.models import Client as ClientFile
 from core.roles import GROUP_NAMES, Role
 from managers.models import AccountManager
 from managers.selectors import managers_with_grade
@@ -40,6 +42,15 @@ PORT = 8911
 
 
 REFERENCE = "reference: "
+
+# Each row's load: the pages under 8 connections, the admin (HR's tool, a few users at a time) under 4.
+PAGE_CONNECTIONS = 8
+ADMIN_CONNECTIONS = 4
+
+SIGNED_IN = f"{REFERENCE}signed in, no page (session and user)"
+SIGNED_IN_ADMIN = f"{REFERENCE}signed in, no page, {ADMIN_CONNECTIONS} connections"
+ADMIN = "admin: "
+SEARCH = " search"
 
 
 def page_subjects() -> dict:
@@ -75,7 +86,15 @@ def page_subjects() -> dict:
         AppraisalCycle.objects.filter(state=AppraisalCycle.State.CLOSED).order_by("-period_end", "-pk").first()
         or AppraisalCycle.objects.exclude(state=AppraisalCycle.State.DRAFT).order_by("-period_end", "-pk").first()
     )
-    return {"senior": senior.user, "client_id": client_id, "hr": hr, "cycle_id": cycle.pk if cycle else None}
+    client = ClientFile.objects.filter(pk=client_id).values("registration_code").first() if client_id else None
+    return {
+        "senior": senior.user,
+        "client_id": client_id,
+        "hr": hr,
+        "cycle_id": cycle.pk if cycle else None,
+        # What HR types in an admin search box: one client's registration code, which its name does not contain.
+        "search": client["registration_code"] if client else "",
+    }
 
 
 def page_list(subjects: dict) -> list[tuple[str, str, object]]:
@@ -87,13 +106,78 @@ def page_list(subjects: dict) -> list[tuple[str, str, object]]:
         ("trivial view", "/bench/trivial/", None),
         # Not a goal: the cheapest page of the layout (navigation, session, user, role, one query of its own), to
         # tell what a page costs for being a page from what its content costs.
-        (f"{REFERENCE}signed in, no page (session and user)", "/bench/signed-in/", subjects["hr"]),
+        (SIGNED_IN, "/bench/signed-in/", subjects["hr"]),
         (f"{REFERENCE}a page of the layout (job progress)", "/jobs/bench-reference/", subjects["hr"]),
         ("my clients (senior)", "/clients/", subjects["senior"]),
         ("client page", f"/clients/{subjects['client_id']}/", subjects["senior"]),
         ("manager dashboard", "/home/", subjects["senior"]),
         ("HR dashboard", "/home/", subjects["hr"]),
         ("cycle results (HR)", results, subjects["hr"]),
+        ("HR's client list (every client)", "/clients/", subjects["hr"]),
+    ]
+
+
+# (name, model, change form too) of each admin list HR uses, in the order of the admin's index.
+ADMIN_LISTS = [
+    ("clients", "clients.client", True),
+    ("interactions", "clients.interaction", True),
+    ("business records", "clients.businessrecord", True),
+    ("assignments", "clients.assignment", True),
+    ("account managers", "managers.accountmanager", True),
+    ("appraisals", "appraisals.appraisal", True),
+    ("ratings", "appraisals.rating", True),
+    ("recommendations", "appraisals.recommendation", True),
+    ("pay statements", "incentives.paystatement", True),
+]
+
+# The lists HR searches (a client's registration code): those whose rows belong to a client.
+ADMIN_SEARCHED = {"clients", "interactions", "business records", "assignments"}
+
+
+def admin_objects(client_id: int | None) -> dict[str, int | None]:
+    """The object each change form is requested with: the benchmark client's own rows where there are any."""
+    from django.apps import apps
+
+    objects: dict[str, int | None] = {}
+    for name, label, _form in ADMIN_LISTS:
+        model = apps.get_model(label)
+        rows = model._default_manager.order_by("pk")
+        own = None
+        if client_id and label == "clients.client":
+            own = rows.filter(pk=client_id)
+        elif client_id and any(field.name == "client" for field in model._meta.fields):
+            own = rows.filter(client_id=client_id)
+        objects[name] = (own is not None and own.values_list("pk", flat=True).first()) or (
+            rows.values_list("pk", flat=True).first()
+        )
+    return objects
+
+
+def admin_page_list(subjects: dict) -> list[tuple[str, str, object]]:
+    """(name, path, user) of each admin row: the signed-in reference at the admin's load, then each list HR uses,
+    its search where HR searches it, and its change form (when the benchmark company has such an object)."""
+    from urllib.parse import urlencode
+
+    from django.apps import apps
+
+    hr = subjects["hr"]
+    rows: list[tuple[str, str, object]] = [(SIGNED_IN_ADMIN, "/bench/signed-in/", hr)]
+    objects = admin_objects(subjects["client_id"])
+    for name, label, form in ADMIN_LISTS:
+        opts = apps.get_model(label)._meta
+        base = f"/admin/{opts.app_label}/{opts.model_name}/"
+        rows.append((f"{ADMIN}{name} list", base, hr))
+        if name in ADMIN_SEARCHED and subjects.get("search"):
+            rows.append((f"{ADMIN}{name} list,{SEARCH}", f"{base}?{urlencode({'q': subjects['search']})}", hr))
+        if form and objects[name] is not None:
+            rows.append((f"{ADMIN}{name} change form", f"{base}{objects[name]}/change/", hr))
+    return rows
+
+
+def all_rows(subjects: dict) -> list[tuple[str, str, object, int]]:
+    """Every benchmarked row with its connections: the pages, then the admin."""
+    return [(name, path, user, PAGE_CONNECTIONS) for name, path, user in page_list(subjects)] + [
+        (name, path, user, ADMIN_CONNECTIONS) for name, path, user in admin_page_list(subjects)
     ]
 
 
@@ -129,14 +213,16 @@ def gunicorn(port: int, workers: int):
     log = open(BASE_DIR / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "--log-level", "warning", "--timeout", "300"],
+         "--access-logfile", "/dev/null", "--log-level", "warning", "--timeout", "300", "--graceful-timeout", "5"],
         cwd=BASE_DIR,
         env=server_env(),
         stdout=log,
         stderr=subprocess.STDOUT,
+        # Its own process group: a worker still busy with a slow request is stopped with it (and frees the port).
+        start_new_session=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30).read()
@@ -152,6 +238,9 @@ def gunicorn(port: int, workers: int):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        with suppress(ProcessLookupError):  # workers the master left behind, in the group started above
+            os.killpg(process.pid, signal.SIGKILL)
         log.close()
 
 
@@ -180,32 +269,56 @@ def wrk(url: str, cookie: str | None, *, seconds: int, connections: int) -> dict
     return json.loads(line.removeprefix("BENCH_JSON "))
 
 
-def bench_pages(runs: int, seconds: int, connections: int, workers: int) -> dict:
+def single_request_ms(url: str, cookie: str | None, requests: int = 5) -> float:
+    """The median time of one request at a time (nothing else in flight), in milliseconds."""
+    opener = urllib.request.build_opener(NoRedirect)
+    times = []
+    for _ in range(requests):
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        started = time.perf_counter()
+        with opener.open(request, timeout=300) as response:
+            response.read()
+        times.append(time.perf_counter() - started)
+    return round(median(times) * 1000, 1)
+
+
+def bench_pages(runs: int, seconds: int, connections: int, workers: int, *, only: str | None = None) -> dict:
+    """Every row under gunicorn: one request at a time, then wrk with the row's connections (--connections for the
+    pages, ADMIN_CONNECTIONS for the admin); `only` keeps the rows whose name contains one of its comma-separated
+    parts (and the references)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     subjects = page_subjects()
-    pages = page_list(subjects)
+    rows = [
+        (name, path, user, connections if conns == PAGE_CONNECTIONS else conns)
+        for name, path, user, conns in all_rows(subjects)
+        if only is None or any(part in name for part in only.split(",")) or name.startswith(("trivial", REFERENCE))
+    ]
     cookies = {}
-    for _name, _path, user in pages:
+    for _name, _path, user, _conns in rows:
         if user is not None and user.pk not in cookies:
             cookies[user.pk] = f"sessionid={session_for(user)}"
     results: list[dict] = []
     base = f"http://127.0.0.1:{PORT}"
-    for name, path, user in pages:
-        # A fresh server per page: requests a slow page left queued in the workers would delay the next page.
+    for name, path, user, conns in rows:
+        print(f"  {name} …", flush=True)
+        # A fresh server per row: requests a slow page left queued in the workers would delay the next row.
         with gunicorn(PORT, workers):
             cookie = cookies.get(user.pk) if user is not None else None
             status, size = check_page(base + path, cookie)
             if status != 200:
                 raise RuntimeError(f"{name}: {path} answered {status}, not 200")
-            wrk(base + path, cookie, seconds=2, connections=connections)  # warm-up: workers, caches
-            samples = [wrk(base + path, cookie, seconds=seconds, connections=connections) for _ in range(runs)]
+            wrk(base + path, cookie, seconds=2, connections=conns)  # warm-up: every worker, its caches
+            single = single_request_ms(base + path, cookie)
+            samples = [wrk(base + path, cookie, seconds=seconds, connections=conns) for _ in range(runs)]
             errors = sum(sample["errors"] for sample in samples)
             results.append(
                 {
                     "page": name,
                     "path": path,
+                    "connections": conns,
                     "bytes": size,
+                    "single_ms": single,
                     "p50_ms": round(median([s["p50_us"] for s in samples]) / 1000, 1),
                     "p95_ms": round(median([s["p95_us"] for s in samples]) / 1000, 1),
                     "rps": round(median([s["rps"] for s in samples]), 1),
@@ -213,9 +326,19 @@ def bench_pages(runs: int, seconds: int, connections: int, workers: int) -> dict
                     "runs": samples,
                 }
             )
+            row = results[-1]
+            print(
+                f"    1 request {row['single_ms']} ms; {conns} connections: p50 {row['p50_ms']} ms,"
+                f" p95 {row['p95_ms']} ms, {row['rps']} req/s",
+                flush=True,
+            )
     floor = results[0]
+    # Throughput is compared with the signed-in reference measured under the same number of connections.
+    signed_in = {row["connections"]: row["rps"] for row in results if row["page"] in (SIGNED_IN, SIGNED_IN_ADMIN)}
     for row in results:
         row["throughput_share_of_trivial"] = round(row["rps"] / floor["rps"], 3)
+        reference = signed_in.get(row["connections"])
+        row["share_of_signed_in"] = round(row["rps"] / reference, 3) if reference else None
         row["p50_ratio_to_trivial"] = round(row["p50_ms"] / floor["p50_ms"], 1) if floor["p50_ms"] else None
     return {
         "subjects": {
@@ -223,8 +346,10 @@ def bench_pages(runs: int, seconds: int, connections: int, workers: int) -> dict
             "client_id": subjects["client_id"],
             "hr": subjects["hr"].username,
             "cycle_id": subjects["cycle_id"],
+            "search": subjects["search"],
         },
         "connections": connections,
+        "admin_connections": ADMIN_CONNECTIONS,
         "workers": workers,
         "seconds_per_run": seconds,
         "pages": results,
@@ -262,12 +387,13 @@ def cycle_reopen(cycle_id: int) -> None:
             cursor.execute(statement, {"cycle": cycle_id})
 
 
-def query_counts() -> dict:
-    """The SQL query count of each page on this process's database (test Client, force_login), rolled back."""
+def query_counts(requests: int = 0) -> dict:
+    """The SQL query count of every row on this process's database (test Client, force_login), rolled back; with
+    `requests`, also the median in-process time of that many requests (DEBUG off, one at a time)."""
     subjects = page_subjects()
     counts = {}
     with rolled_back():
-        for name, path, user in page_list(subjects):
+        for name, path, user, _conns in all_rows(subjects):
             client = Client()
             if user is not None:
                 client.force_login(user)
@@ -275,6 +401,13 @@ def query_counts() -> dict:
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(path)
             counts[name] = {"queries": len(captured.captured_queries), "status": response.status_code}
+            if requests:
+                times = []
+                for _ in range(requests):
+                    started = time.perf_counter()
+                    client.get(path)
+                    times.append(time.perf_counter() - started)
+                counts[name]["ms"] = round(median(times) * 1000, 1)
     return {"managers": AccountManager.objects.count(), "pages": counts}
 
 

@@ -2,7 +2,9 @@
 against the framework's floor, and the query count of each page at benchmark and demo size.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.run --runs 3 \
-        --json bench/results.json
+        --json bench/results.json [--sizes small=URL,bench=URL,large=URL]
+
+(bench/full.sh makes the databases and runs all of it: see bench/README.md.)
 
 Every figure is the median of --runs runs. Cycle close and tiering run inside a transaction that is rolled back,
 so the benchmark company is unchanged afterwards; for the pages the cycle is closed for real (the results page
@@ -27,7 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (2 per core here)")
-    parser.add_argument("--only", choices=["close", "tiering", "pages", "counts"], action="append")
+    parser.add_argument("--only", choices=["close", "tiering", "pages", "counts", "scale"], action="append")
+    parser.add_argument("--rows", default=None, help="pages: only the rows whose name contains this (and references)")
+    parser.add_argument(
+        "--sizes",
+        default=os.environ.get("BENCH_SIZES", ""),
+        help="how cost grows: NAME=DATABASE_URL,… of companies made by bench.generate --size small|bench|large",
+    )
     parser.add_argument(
         "--demo-url",
         default=os.environ.get("BENCH_DEMO_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_demo"),
@@ -35,11 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--small-url",
-        default=os.environ.get("BENCH_SMALL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_tiny"),
-        help="a small benchmark company (20 managers) for cycle close's query count",
+        default=os.environ.get("BENCH_SMALL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_small"),
+        help="a small benchmark company (200 managers) for cycle close's query count",
     )
     parser.add_argument("--query-counts-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--close-queries-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--scale-child", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -51,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connection
 
     from appraisals.models import AppraisalCycle
-    from bench import measure, pages, report
+    from bench import measure, pages, report, scale
 
     if args.query_counts_only:
         print(json.dumps(pages.query_counts()))
@@ -59,9 +68,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.close_queries_only:
         print(json.dumps(measure.close_queries()))
         return
+    if args.scale_child:
+        print(json.dumps(scale.measure_here(args.runs), default=str))
+        return
     if connection.vendor != "postgresql":
         raise SystemExit("Point DATABASE_URL at the benchmark company in PostgreSQL (bench/generate.py).")
-    only = set(args.only or ["close", "tiering", "pages", "counts"])
+    sizes = scale.parse_sizes(args.sizes)
+    only = set(args.only or ["close", "tiering", "pages", "counts", *(["scale"] if sizes else [])])
     cycle = AppraisalCycle.objects.filter(state__in=["open", "review"]).order_by("-pk").first()
     result: dict = {"date": date.today().isoformat(), "machine": report.machine(), "runs": args.runs}
     result["database"] = settings.DATABASES["default"]["NAME"]
@@ -88,7 +101,9 @@ def main(argv: list[str] | None = None) -> None:
             closed_here = True
         if "pages" in only:
             print("pages …", flush=True)
-            result["pages"] = pages.bench_pages(args.runs, args.wrk_seconds, args.connections, args.workers)
+            result["pages"] = pages.bench_pages(
+                args.runs, args.wrk_seconds, args.connections, args.workers, only=args.rows
+            )
             save()
         if "counts" in only:
             print("query counts …", flush=True)
@@ -96,6 +111,13 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if closed_here:
             pages.cycle_reopen(cycle.pk)
+    if "scale" in only and sizes:
+        result["scale"] = {"sizes": {}}
+        for name, url in sizes.items():
+            print(f"how cost grows: {name} …", flush=True)
+            result["scale"]["sizes"][name] = scale.measure_on(url, args.runs)
+            save()
+        result["scale"]["growth"] = scale.growth(result["scale"]["sizes"])
     result["goals"] = report.goals(result)
     report.print_table(result)
     save()

@@ -24,10 +24,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from clients.imports import FORMATS, import_jobs, import_jobs_note, import_path, import_report, import_store
+from clients.imports import (
+    FORMATS,
+    import_jobs,
+    import_jobs_note,
+    import_meta,
+    import_path,
+    import_report,
+    import_store,
+)
 from clients.models import (
     Assignment,
     BusinessCreditPolicy,
@@ -36,6 +43,8 @@ from clients.models import (
     ClientTierChange,
     Contact,
     Feedback,
+    FeedRun,
+    ImportPolicy,
     Interaction,
     Report,
     TieringPolicy,
@@ -43,6 +52,7 @@ from clients.models import (
     WorkLogPolicy,
 )
 from clients.resources import AssignmentResource, BusinessRecordResource, ClientResource
+from clients.selectors import client_industries
 from clients.services import (
     CLIENT_EDITABLE_FIELDS,
     assignment_create,
@@ -52,12 +62,13 @@ from clients.services import (
     client_update,
     tier_name,
 )
-from clients.tasks import client_import_apply_task, client_import_check_task
+from clients.tasks import import_apply_task, import_check_task
+from core.admin_lists import LargeTableAdminMixin
 from core.jobs import enqueue, job_progress_of
 from core.refusals import refusal_text
 from managers.models import AccountManager, Grade
 
-# Uploads are checked before django-import-export reads them: the size, and the content itself (never the name or
+# Uploads are checked before they are stored for the import jobs: the size, and the content itself (never the name or
 # the browser's content type, which the sender chooses).
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
@@ -92,38 +103,13 @@ def import_file_validate(upload: UploadedFile, *, fmt: str) -> None:
     raise ValidationError(_('This CSV file is not text in UTF-8 or GB18030. Save it again as "CSV UTF-8".'))
 
 
-class CheckedImportForm(ImportForm):
-    """The admin's import form, with the file's size and content checked."""
-
-    def __init__(self, formats: list, resources: list, **kwargs: Any) -> None:
-        super().__init__(formats, resources, **kwargs)
-        self.formats = formats
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        upload = cleaned.get("import_file")
-        fmt_index = cleaned.get("format")
-        if upload is not None:
-            formats = getattr(self, "formats", None) or []
-            fmt = ""
-            try:
-                fmt = formats[int(fmt_index)]().get_title().lower() if fmt_index not in (None, "") else ""
-            except (IndexError, TypeError, ValueError):
-                fmt = ""
-            try:
-                import_file_validate(upload, fmt="xlsx" if "xlsx" in fmt else "csv")
-            except ValidationError as error:
-                self.add_error("import_file", error)
-        return cleaned
-
-
-# Only CSV and XLSX: the other formats tablib offers (html, json, yaml, ods, tsv...) are not what HR exports, and
-# some of them fail on an ordinary file.
+# Only CSV and XLSX for the export: the other formats tablib offers (html, json, yaml, ods, tsv...) are not what HR
+# works with, and some of them fail on an ordinary file.
 IMPORT_FORMATS = [CSV, XLSX]
 
 
-class ClientImportForm(forms.Form):
-    """The client import's upload: a CSV or XLSX file, checked for its size and content before it is stored."""
+class ImportUploadForm(forms.Form):
+    """An import's upload: a CSV or XLSX file, checked for its size and content before it is stored."""
 
     format = forms.ChoiceField(label=_("Format"), choices=[(str(i), fmt) for i, fmt in enumerate(FORMATS)])
     import_file = forms.FileField(label=_("File to import"))
@@ -138,6 +124,82 @@ class ClientImportForm(forms.Form):
             except ValidationError as error:
                 self.add_error("import_file", error)
         return cleaned
+
+
+class JobImportAdminMixin:
+    """The admin's "Import" as two jobs (clients.imports): the upload is stored and a job checks every row; its page
+    shows each refused row with its line and why, or offers to confirm; confirming starts the job that applies every
+    row or none. django-import-export's in-request import is closed."""
+
+    import_kind = ""
+    import_title: Any = ""
+    import_help: Any = ""
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_import_status"
+        return [path("import/<str:token>/", view(self.import_status_view), name=name), *super().get_urls()]
+
+    def _import_page(self, request: HttpRequest, **context: Any) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": self.import_title,
+            "import_help": self.import_help,
+            **context,
+        }
+        return render(request, "admin/clients/import_job.html", context)
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Upload a file: it is stored and a job checks every row; the page of the import shows the result."""
+        if not self.has_import_permission(request):
+            raise Http404
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            token = import_store(
+                form.cleaned_data["import_file"],
+                fmt=form.cleaned_data["fmt"],
+                kind=self.import_kind,
+                user_id=request.user.pk,
+            )
+            import_jobs_note(token, "check", enqueue(import_check_task, token).task_id)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_import_status", args=[token])
+            )
+        return self._import_page(request, form=form, stage="upload")
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """django-import-export's in-request confirm step: imports run as jobs only."""
+        raise Http404
+
+    def import_status_view(self, request: HttpRequest, token: str) -> HttpResponse:
+        """The import's state: being checked, its refused rows (nothing imported), ready to confirm, or applied."""
+        if not self.has_import_permission(request):
+            raise Http404
+        try:
+            import_path(token)
+        except ValidationError:
+            raise Http404 from None
+        if import_meta(token)["kind"] != self.import_kind:
+            raise Http404
+        check, applied = import_report(token, "check"), import_report(token, "apply")
+        jobs = import_jobs(token)
+        if request.method == "POST" and check is not None and not check.refused_count and not jobs.get("apply"):
+            import_jobs_note(token, "apply", enqueue(import_apply_task, token).task_id)
+            return HttpResponseRedirect(request.path)
+        task_id = jobs.get("apply") or jobs.get("check") or ""
+        progress = job_progress_of(task_id) if task_id else None
+        return self._import_page(
+            request,
+            stage="status",
+            check=check,
+            applied=applied,
+            confirmable=check is not None and not check.refused_count and not jobs.get("apply"),
+            progress=progress,
+            finished=progress is None or progress.finished,
+            job_url=reverse("job_progress", args=[task_id]) if task_id else "",
+        )
 
 
 class ReadOnlyAdminMixin:
@@ -173,7 +235,8 @@ class AssignmentHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = _("assignment history")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
-        return super().get_queryset(request).select_related("manager__user", "created_by")
+        # The client too: each row's title is the assignment's text, which names its client.
+        return super().get_queryset(request).select_related("client", "manager__user", "created_by")
 
 
 class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -184,19 +247,41 @@ class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = _("tier history")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClientTierChange]:
-        return super().get_queryset(request).select_related("run")
+        # The client too: each row's title is the change's text, which names its client.
+        return super().get_queryset(request).select_related("client", "run")
+
+
+class IndustryFilter(admin.SimpleListFilter):
+    """The clients' industries (clients.selectors.client_industries: a probe of the industry index per industry,
+    where the admin's own filter on the field read every client for its distinct values)."""
+
+    title = _("industry")
+    parameter_name = "industry"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(name, name) for name in client_industries()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Client]) -> QuerySet[Client]:
+        return queryset.filter(industry=self.value()) if self.value() else queryset
 
 
 @admin.register(Client)
-class ClientAdmin(ImportExportModelAdmin):
+class ClientAdmin(JobImportAdminMixin, LargeTableAdminMixin, ImportExportModelAdmin):
     """Client files; the import runs as two jobs (check every row, then apply all or none) on the import page."""
 
     resource_classes = [ClientResource]
-    import_form_class = CheckedImportForm
     formats = IMPORT_FORMATS
+    import_kind = "clients"
+    import_title = _("Import clients")
+    import_help = _(
+        "A CSV (UTF-8 or GB18030) or XLSX file of at most 5 MB, with the columns registration_code, name, industry, "
+        "size, status, address (a tier column is ignored: the 80/20 tiering sets the tier). A known registration "
+        "code updates that client; a new one opens a client file."
+    )
     list_display = ("name", "registration_code", "industry", "size", "status", "tier")
-    list_filter = ("tier", "status", "industry", "size")
+    list_filter = ("tier", "status", IndustryFilter, "size")
     search_fields = ("name", "registration_code")
+    ordering = ("name", "id")  # the order of the index client_name_id
     readonly_fields = ("tier", "created_at")
     fields = ("name", "registration_code", "industry", "size", "status", "address", "tier", "created_at")
     inlines = [ContactInline, AssignmentHistoryInline, TierChangeInline]
@@ -209,57 +294,6 @@ class ClientAdmin(ImportExportModelAdmin):
             created = client_create(**values)
             obj.pk, obj.tier, obj.created_at = created.pk, created.tier, created.created_at
             obj._state.adding = False
-
-    def get_urls(self) -> list:
-        view = self.admin_site.admin_view
-        return [
-            path("import/<str:token>/", view(self.import_status_view), name="clients_client_import_status"),
-            *super().get_urls(),
-        ]
-
-    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        """Upload a file: it is stored and a job checks every row; the page of the import shows the result."""
-        if not self.has_import_permission(request):
-            raise Http404
-        form = ClientImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            token = import_store(form.cleaned_data["import_file"], fmt=form.cleaned_data["fmt"])
-            import_jobs_note(token, "check", enqueue(client_import_check_task, token).task_id)
-            return HttpResponseRedirect(reverse("admin:clients_client_import_status", args=[token]))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "stage": "upload"}
-        return render(request, "admin/clients/client/import_job.html", context)
-
-    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        """django-import-export's in-request confirm step: clients are imported by the jobs only."""
-        raise Http404
-
-    def import_status_view(self, request: HttpRequest, token: str) -> HttpResponse:
-        """The import's state: being checked, its refused rows (nothing imported), ready to confirm, or applied."""
-        if not self.has_import_permission(request):
-            raise Http404
-        try:
-            import_path(token)
-        except ValidationError:
-            raise Http404 from None
-        check, applied = import_report(token, "check"), import_report(token, "apply")
-        jobs = import_jobs(token)
-        if request.method == "POST" and check is not None and not check.refused_count and not jobs.get("apply"):
-            import_jobs_note(token, "apply", enqueue(client_import_apply_task, token).task_id)
-            return HttpResponseRedirect(request.path)
-        task_id = jobs.get("apply") or jobs.get("check") or ""
-        progress = job_progress_of(task_id) if task_id else None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "stage": "status",
-            "check": check,
-            "applied": applied,
-            "confirmable": check is not None and not check.refused_count and not jobs.get("apply"),
-            "progress": progress,
-            "finished": progress is None or progress.finished,
-            "job_url": reverse("job_progress", args=[task_id]) if task_id else "",
-        }
-        return render(request, "admin/clients/client/import_job.html", context)
 
 
 # --- assignments ------------------------------------------------------------------------------------------------
@@ -307,18 +341,26 @@ class ReassignForm(forms.ModelForm):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    import_form_class = CheckedImportForm
-    formats = IMPORT_FORMATS
-    """Assignment history, read-only; "Add" is the reassignment, through assignment_create."""
+class AssignmentAdmin(JobImportAdminMixin, LargeTableAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Assignment history, read-only; "Add" is the reassignment, through assignment_create, as is each row of an
+    import (two jobs: check every row, then apply all or none)."""
 
+    formats = IMPORT_FORMATS
     resource_classes = [AssignmentResource]
+    import_kind = "assignments"
+    import_title = _("Import assignments")
+    import_help = _(
+        "A CSV (UTF-8 or GB18030) or XLSX file of at most 5 MB, with the columns client (registration code), manager "
+        "(staff number), start (YYYY-MM-DD) and reason; other columns (as in the export) are ignored. Each row makes "
+        "the manager the client's account manager from its start, with the same rules as a reassignment."
+    )
     list_display = ("client", "manager", "start", "end", "reason", "created_by")
-    list_filter = (("end", admin.EmptyFieldListFilter), "client__tier", "manager__department")
+    # A date filter, not a date hierarchy: the hierarchy lists the distinct years of every row on each request.
+    list_filter = (("end", admin.EmptyFieldListFilter), "start", "client__tier", "manager__department")
     list_select_related = ("client", "manager__user", "created_by")
     search_fields = ("client__name", "client__registration_code", "manager__employee_no", "manager__user__last_name")
-    date_hierarchy = "start"
-    autocomplete_fields = ("client",)
+    ordering = ("-start", "-id")  # newest first, the order of the index assignment_start_id
+    autocomplete_fields = ("client", "manager")
     actions = ["end_today"]
 
     def get_form(self, request: HttpRequest, obj: Assignment | None = None, **kwargs: Any) -> type[forms.ModelForm]:
@@ -380,12 +422,13 @@ class WithdrawnFilter(admin.SimpleListFilter):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class InteractionAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("date", "client", "manager", "kind", "recorded_by", "follow_up_date", "withdrawn_at")
+    # A date filter, not a date hierarchy: the hierarchy lists the distinct years of a million rows on each request.
     list_filter = ("kind", WithdrawnFilter, "date", "manager__department")
     list_select_related = ("client", "manager__user", "recorded_by")
-    search_fields = ("client__name", "summary", "client_needs", "manager__employee_no")
-    date_hierarchy = "date"
+    search_fields = ("client__name", "client__registration_code", "summary", "client_needs", "manager__employee_no")
+    ordering = ("-date", "-id")  # the order of the index interaction_date_id
 
 
 @admin.register(Feedback)
@@ -425,15 +468,27 @@ class BusinessRecordForm(forms.ModelForm):
 
 
 @admin.register(BusinessRecord)
-class BusinessRecordAdmin(ImportExportModelAdmin):
+class BusinessRecordAdmin(JobImportAdminMixin, LargeTableAdminMixin, ImportExportModelAdmin):
+    """A client's business per month; the import (two jobs: check every row, then apply all or none) upserts by
+    (client, month) as the nightly feed does."""
+
     form = BusinessRecordForm
     formats = IMPORT_FORMATS
     resource_classes = [BusinessRecordResource]
+    import_kind = "business_records"
+    import_title = _("Import business records")
+    import_help = _(
+        "A CSV (UTF-8 or GB18030) or XLSX file of at most 5 MB, with the columns client (registration code), month "
+        "(YYYY-MM or YYYY-MM-DD), volume, products_used and optionally profit (empty: not known). A month already "
+        "recorded for the client is replaced; loading the same file twice changes nothing the second time."
+    )
     list_display = ("client", "month", "volume", "profit", "products_used")
+    # A date filter, not a date hierarchy: the hierarchy lists the distinct years of a million rows on each request.
     list_filter = ("month",)
     list_select_related = ("client",)
     search_fields = ("client__name", "client__registration_code")
-    date_hierarchy = "month"
+    # Newest month first, read backwards from the (month, client) index; unique together, so no id is appended.
+    ordering = ("-month", "-client_id")
     autocomplete_fields = ("client",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: BusinessRecord | None = None) -> tuple[str, ...]:
@@ -565,3 +620,68 @@ class BusinessCreditPolicyAdmin(admin.ModelAdmin):
 
     list_display = ("year", "mode")
     fields = ("year", "mode")
+
+
+@admin.register(ImportPolicy)
+class ImportPolicyAdmin(admin.ModelAdmin):
+    """How long import uploads and their reports are kept; the nightly purge reads it."""
+
+    list_display = ("__str__", "keep_uploads_days")
+    fields = ("keep_uploads_days",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # one row, seeded by its migration and never deleted
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- feeds ------------------------------------------------------------------------------------------------------
+
+
+@admin.register(FeedRun)
+class FeedRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each load of a feed (the API's bulk endpoints, the import commands): who, when, what it changed, what it
+    refused and why. Written by the feeds only."""
+
+    list_display = (
+        "started_at",
+        "kind",
+        "source",
+        "started_by",
+        "state",
+        "all_or_nothing",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "refused_count",
+    )
+    list_filter = ("kind", "state", "source")
+    list_select_related = ("started_by",)
+    date_hierarchy = "started_at"
+    fields = (*list_display, "finished_at", "refusals_table")
+    readonly_fields = fields
+
+    @admin.display(description=_("refused rows"))
+    def refusals_table(self, obj: FeedRun) -> str:
+        if not obj.refusals:
+            return "—"
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("Line"),
+            _("Registration code"),
+            _("Why refused"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        row.get("line"),
+                        row.get("key"),
+                        "; ".join(f"{name}: {' '.join(messages)}" for name, messages in row.get("errors", {}).items()),
+                    )
+                    for row in obj.refusals
+                ),
+            ),
+        )

@@ -10,18 +10,23 @@ With ``all_or_nothing`` a single refused row rolls the whole feed back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import BusinessRecord, Client
+from clients.models import BusinessRecord, Client, FeedRun
 
 COLUMNS = ("client_code", "month", "volume", "products_used")
+# Columns a feed may carry besides COLUMNS: a profit column, when present, is written too (empty: not known).
+OPTIONAL_COLUMNS = ("profit",)
+_SLASHED_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*$")
 BATCH_SIZE = 2000
 # A feed of bad rows says why for the first ones; the count covers them all.
 MAX_REPORTED_REFUSALS = 1000
@@ -33,6 +38,7 @@ class RefusedRow:
     client_code: str
     month: str
     errors: dict[str, list[str]]
+    external_id: str = ""  # an interaction's id in the call centre's system
 
 
 @dataclass
@@ -55,14 +61,54 @@ class _RolledBack(Exception):
     """Raised inside the feed's transaction to undo it when all_or_nothing met a refused row."""
 
 
-def _month(value: str) -> dt.date:
-    """YYYY-MM or any day of the month (YYYY-MM-DD); stored as its first day, as business_record_upsert does."""
-    text = value.strip()
+def import_date(value: object) -> dt.date | None:
+    """A date in an import or a feed: a spreadsheet's date, or text as YYYY-MM-DD only; 01/02/2026 could be
+    1 February or 2 January, so it is refused saying so rather than guessed."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
     try:
-        day = dt.date.fromisoformat(f"{text}-01" if len(text) == 7 else text)
+        return dt.date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
     except ValueError:
-        raise ValidationError(_("Give the month as YYYY-MM.")) from None
+        return _bad_date(text)
+
+
+def _bad_date(text: str) -> dt.date:
+    if _SLASHED_DATE.match(text):
+        raise ValueError(
+            _("The date “%(value)s” is ambiguous (day and month could be either way): write it as YYYY-MM-DD.")
+            % {"value": text}
+        )
+    raise ValueError(_("The date “%(value)s” is not a date: write it as YYYY-MM-DD.") % {"value": text})
+
+
+def _month(value: object) -> dt.date:
+    """YYYY-MM or any day of the month (YYYY-MM-DD, or a spreadsheet's date); stored as its first day, as
+    business_record_upsert does. A day written 01/02/2026 is refused as ambiguous."""
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and len(text) == 7:
+        text = f"{text}-01"
+    if text in (None, ""):
+        raise ValidationError(_("Give the month as YYYY-MM."))
+    try:
+        day = import_date(text)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
     return day.replace(day=1)
+
+
+def _decimal(value: object) -> Decimal | None:
+    """A number from a feed's cell ("" or None: none); raises InvalidOperation for anything else."""
+    if value in (None, ""):
+        return None
+    number = Decimal(str(value).strip())
+    if not number.is_finite():
+        raise InvalidOperation
+    return number
 
 
 def _parse(raw: Mapping[str, object]) -> tuple[str, dt.date | None, BusinessRecord | None, dict[str, list[str]]]:
@@ -76,24 +122,27 @@ def _parse(raw: Mapping[str, object]) -> tuple[str, dt.date | None, BusinessReco
         code = ""
     month = None
     try:
-        month = _month(str(raw.get("month") or ""))
+        month = _month(raw.get("month"))
     except ValidationError as error:
         errors["month"] = error.messages
-    volume = raw.get("volume")
+    volume = profit = None
     try:
-        volume = Decimal(str(volume).strip()) if volume not in (None, "") else None
-        if volume is not None and not volume.is_finite():
-            raise InvalidOperation
+        volume = _decimal(raw.get("volume"))
     except InvalidOperation:
         errors["volume"] = [_("The volume must be a number.")]
-        volume = None
+    try:
+        profit = _decimal(raw.get("profit"))
+    except InvalidOperation:
+        errors["profit"] = [_("The profit must be a number.")]
     products = raw.get("products_used")
     try:
         products = int(str(products).strip()) if products not in (None, "") else None
     except ValueError:
         errors["products_used"] = [_("The number of products used must be a whole number.")]
         products = None
-    record = BusinessRecord(month=month, volume=volume, products_used=products)
+    record = BusinessRecord(month=month, volume=volume, products_used=products, profit=profit)
+    # Whether the feed carries a profit column: one that does not leaves the recorded profit alone.
+    record.feed_has_profit = "profit" in raw
     try:
         record.full_clean(exclude=["client", *errors], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
@@ -124,19 +173,51 @@ def _apply(batch: list[BusinessRecord], result: FeedResult) -> None:
         current = existing.get((record.client_id, record.month))
         if current is None:
             continue
-        if current.volume == record.volume and current.products_used == record.products_used:
+        profit = record.profit if record.feed_has_profit else current.profit
+        if (current.volume, current.products_used, current.profit) == (record.volume, record.products_used, profit):
             result.unchanged += 1
         else:
-            current.volume, current.products_used = record.volume, record.products_used
+            current.volume, current.products_used, current.profit = record.volume, record.products_used, profit
             changed.append(current)
     new = [r for r in batch if (r.client_id, r.month) not in existing]
     # A row another feed created meanwhile is updated rather than refused by the unique constraint.
     BusinessRecord.objects.bulk_create(
         new, update_conflicts=True, unique_fields=["client", "month"], update_fields=["volume", "products_used"]
     )
-    BusinessRecord.objects.bulk_update(changed, ["volume", "products_used"])
+    BusinessRecord.objects.bulk_update(changed, ["volume", "products_used", "profit"])
     result.created += len(new)
     result.updated += len(changed)
+
+
+class BusinessRecordRows:
+    """Checks and writes a feed of business records batch by batch; the keys seen so far refuse a repeated row."""
+
+    def __init__(self, result: FeedResult) -> None:
+        self.result = result
+        self.seen: set[tuple[int, dt.date]] = set()
+
+    def batch(self, batch: list[tuple[int, Mapping[str, object]]], *, write: bool) -> None:
+        """Check every row of the batch (refusals go to the result); with write, upsert the valid ones."""
+        result = self.result
+        parsed = [(line, raw, *_parse(raw)) for line, raw in batch]
+        codes = {code for _line, _raw, code, _month, _record, _errors in parsed if code}
+        clients = dict(Client.objects.filter(registration_code__in=codes).values_list("registration_code", "pk"))
+        valid = []
+        for line, raw, code, month, record, errors in parsed:
+            result.rows += 1
+            client_id = clients.get(code)
+            if code and client_id is None:
+                errors["client_code"] = [_("No client has the registration code “%(code)s”.") % {"code": code}]
+            elif client_id is not None and month is not None and (client_id, month) in self.seen:
+                errors["month"] = [_("This client's month is already in the feed, on an earlier line.")]
+            if errors:
+                result.refuse(RefusedRow(line, code, str(raw.get("month") or ""), errors))
+                continue
+            self.seen.add((client_id, month))
+            record.client_id = client_id
+            valid.append(record)
+        if write:
+            _apply(valid, result)
 
 
 def business_records_feed(
@@ -145,31 +226,14 @@ def business_records_feed(
     """Upsert a feed of business records by (client registration code, month); every row validated, the refused
     ones reported; with all_or_nothing, any refused row means nothing is written."""
     result = FeedResult()
-    seen: set[tuple[int, dt.date]] = set()
+    checker = BusinessRecordRows(result)
     try:
         with transaction.atomic():
             for batch in numbered_batches(rows, first_line):
-                parsed = [(line, raw, *_parse(raw)) for line, raw in batch]
-                codes = {code for _line, _raw, code, _month, _record, _errors in parsed if code}
-                found = Client.objects.filter(registration_code__in=codes).values_list("registration_code", "pk")
-                clients = dict(found)
-                valid = []
-                for line, raw, code, month, record, errors in parsed:
-                    result.rows += 1
-                    client_id = clients.get(code)
-                    if code and client_id is None:
-                        errors["client_code"] = [_("No client has the registration code “%(code)s”.") % {"code": code}]
-                    elif client_id is not None and month is not None and (client_id, month) in seen:
-                        errors["month"] = [_("This client's month is already in the feed, on an earlier line.")]
-                    if errors:
-                        result.refuse(RefusedRow(line, code, str(raw.get("month") or ""), errors))
-                        continue
-                    seen.add((client_id, month))
-                    record.client_id = client_id
-                    valid.append(record)
+                # Once a row is refused under all_or_nothing nothing will be written: only go on validating.
+                checker.batch(batch, write=not (all_or_nothing and result.refused_count))
                 if all_or_nothing and result.refused_count:
-                    continue  # nothing will be written: only go on validating, to report every refused row
-                _apply(valid, result)
+                    continue
             if all_or_nothing and result.refused_count:
                 raise _RolledBack
     except _RolledBack:
@@ -177,3 +241,45 @@ def business_records_feed(
         return result
     result.applied = True
     return result
+
+
+# --- the record of each run ---------------------------------------------------------------------------------------
+
+
+def feed_run_start(*, kind: str, source: str, started_by: object | None, all_or_nothing: bool) -> FeedRun:
+    """Record that a feed starts (committed at once, so a run that fails still shows who started it and when)."""
+    user = started_by if getattr(started_by, "is_authenticated", False) else None
+    return FeedRun.objects.create(kind=kind, source=source, started_by=user, all_or_nothing=all_or_nothing)
+
+
+def feed_run_finish(run: FeedRun, result: FeedResult | None) -> FeedRun:
+    """Record what the run changed and refused (None: it failed before it could say)."""
+    run.finished_at = timezone.now()
+    if result is None:
+        run.state = FeedRun.State.FAILED
+    else:
+        run.state = FeedRun.State.APPLIED if result.applied else FeedRun.State.REFUSED
+        run.rows, run.created, run.updated = result.rows, result.created, result.updated
+        run.unchanged, run.refused_count = result.unchanged, result.refused_count
+        run.refusals = [{"line": row.line, "key": row.client_code, "errors": row.errors} for row in result.refused]
+    run.save()
+    return run
+
+
+def feed_run(
+    feed: Callable[..., FeedResult],
+    *,
+    kind: str,
+    source: str,
+    started_by: object | None,
+    all_or_nothing: bool,
+    **kwargs: object,
+) -> tuple[FeedRun, FeedResult]:
+    """Run a feed (business_records_feed, interactions_feed) and leave its record, whatever happens."""
+    run = feed_run_start(kind=kind, source=source, started_by=started_by, all_or_nothing=all_or_nothing)
+    try:
+        result = feed(all_or_nothing=all_or_nothing, **kwargs)
+    except BaseException:
+        feed_run_finish(run, None)
+        raise
+    return feed_run_finish(run, result), result

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client, Interaction
 from core.choices import ClientTier
 from core.filters import OrderingFilter
+from managers.models import AccountManager
 
 NOT_CONTACTED_CHOICES = [
     ("30", _("not contacted for 30 days")),
@@ -24,9 +25,20 @@ NOT_CONTACTED_CHOICES = [
 
 
 class ClientFilterSet(django_filters.FilterSet):
-    """Tier, status, industry, last contact and a search over name and registration code."""
+    """Tier, status, industry, last contact, a search over name and registration code, and whose clients: the
+    user's own only, or one manager of those the user may see."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    mine = django_filters.BooleanFilter(
+        label=_("only my own clients"), method="filter_mine", widget=forms.CheckboxInput
+    )
+    # The options are set per user (ClientFilterSet(managers=...)), so an id outside them is a form error.
+    manager = django_filters.ModelChoiceFilter(
+        label=_("account manager"),
+        field_name="current_manager",
+        queryset=AccountManager.objects.none(),
+        empty_label=_("any manager"),
+    )
     tier = django_filters.ChoiceFilter(label=_("tier"), choices=ClientTier.choices)
     status = django_filters.ChoiceFilter(label=_("status"), choices=Client.Status.choices)
     # A free value rather than a ChoiceFilter: the options shown come from the user's own clients, and filtering
@@ -40,12 +52,16 @@ class ClientFilterSet(django_filters.FilterSet):
         fields=(
             ("name", "name"),
             ("tier", "tier"),
+            ("industry", "industry"),
+            ("current_manager__employee_no", "manager"),
             ("last_interaction", "last_interaction"),
             ("volume_this_year", "volume"),
         ),
         field_labels={
             "name": _("name"),
             "tier": _("tier"),
+            "industry": _("industry"),
+            "current_manager__employee_no": _("account manager"),
             "last_interaction": _("last interaction"),
             "volume_this_year": _("volume this year"),
         },
@@ -55,16 +71,40 @@ class ClientFilterSet(django_filters.FilterSet):
         model = Client
         fields: list[str] = []
 
-    def __init__(self, *args: object, industries: Iterable[str] | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        industries: Iterable[str] | None = None,
+        managers: QuerySet[AccountManager] | None = None,
+        own_manager: AccountManager | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        options = [("", _("any industry"))] + [(name, name) for name in industries or ()]
-        self.filters["industry"].extra["widget"] = forms.Select(choices=options)
+        # Read when the form is drawn, so an export that only filters does not query the industries.
+        self.filters["industry"].extra["widget"] = forms.Select(
+            choices=lambda: [("", _("any industry"))] + [(name, name) for name in industries or ()]
+        )
+        # Without managers to choose from (or the user's own manager row) the filter is not offered, and its
+        # parameter is ignored: it can never reach beyond the queryset the filter set was given.
+        if managers is None:
+            del self.filters["manager"]
+        else:
+            self.filters["manager"].queryset = managers
+        self.own_manager = own_manager
+        if own_manager is None:
+            del self.filters["mine"]
 
     def filter_search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(registration_code__icontains=value))
+
+    def filter_mine(self, queryset: QuerySet[Client], name: str, value: bool | None) -> QuerySet[Client]:
+        """The clients the user serves now themselves, not those of the managers they supervise."""
+        if not value or self.own_manager is None:
+            return queryset
+        return queryset.filter(current_manager=self.own_manager)
 
     def filter_not_contacted(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
         """Clients with no interaction in the last N days, including those never contacted."""

@@ -11,7 +11,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import NOTE_MAX_LENGTH, REPORT_BODY_MAX_LENGTH, Feedback, Interaction, Report
+from clients.models import NOTE_MAX_LENGTH, REPORT_BODY_MAX_LENGTH, SUMMARY_MAX_LENGTH, Feedback, Interaction, Report
 
 SATISFACTION_CHOICES = [("", _("not given"))] + [(str(score), str(score)) for score in range(1, 6)]
 
@@ -71,8 +71,8 @@ class InteractionForm(ServiceForm):
 
     kind = forms.ChoiceField(label=_("kind"), choices=Interaction.Kind.choices)
     date = forms.DateField(label=_("date"), widget=DateInput, initial=timezone.localdate)
-    summary = limited_text(_("summary"), NOTE_MAX_LENGTH, rows=3)
-    client_needs = limited_text(_("client's needs"), NOTE_MAX_LENGTH, rows=2, required=False)
+    summary = limited_text(_("summary"), SUMMARY_MAX_LENGTH, rows=3)
+    client_needs = limited_text(_("client's needs"), SUMMARY_MAX_LENGTH, rows=2, required=False)
     follow_up_date = forms.DateField(label=_("follow-up date"), widget=DateInput, required=False)
 
 

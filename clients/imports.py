@@ -1,64 +1,49 @@
-"""Client files imported from a CSV or XLSX upload, in two jobs: check every row, then (when HR confirms) apply all.
+"""Imports from a CSV or XLSX upload (clients, assignments, business records), in two jobs: check every row, then
+(when HR confirms) apply all.
 
-The upload is stored under MEDIA_ROOT/imports/<token>; each job reads it row by row in batches (as clients.feeds
-does), so 100,000 rows take the memory of one batch plus the set of registration codes seen (a code twice in the file
-is refused). Each job writes its report next to the file (<token>.check.json, <token>.apply.json): the row count and
-every refused row with its line (the header is line 1) and why. Applying checks every row again and writes all rows
-or none (the job's one transaction); clients are upserted by registration code, so applying twice changes nothing
-more. The tier is never imported: the 80/20 tiering sets it.
+The upload is stored under MEDIA_ROOT/imports/<token>, with what it imports (<token>.meta.json); each job reads it
+row by row in batches (as clients.feeds does), so 100,000 rows take the memory of one batch plus the keys seen (a key
+twice in the file is refused where it must be unique). Each job writes its report next to the file
+(<token>.check.json, <token>.apply.json): the row count and every refused row with its line (the header is line 1)
+and why. Both jobs go through one runner, ``import_run``, inside one transaction: the check's is always rolled back
+(an assignment is checked by writing it, since each row's rules depend on the rows before it), the apply's is rolled
+back when any row is refused, so a file is applied whole or not at all. Each kind of row has one class here that
+checks and writes a batch; business records reuse the nightly feed's parsing and upsert (clients.feeds).
+The tier is never imported: the 80/20 tiering sets it.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import json
 import re
 import secrets
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import openpyxl
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clients.feeds import MAX_REPORTED_REFUSALS, numbered_batches
-from clients.models import Client
-from clients.services import CLIENT_EDITABLE_FIELDS
+from clients.feeds import MAX_REPORTED_REFUSALS, BusinessRecordRows, RefusedRow, import_date, numbered_batches
+from clients.models import Client, ImportPolicy
+from clients.services import CLIENT_EDITABLE_FIELDS, assignment_create
 from core.choices import ClientTier
+from managers.models import AccountManager
+
+__all__ = ["import_date"]  # kept importable from here: the import pages' date rule
 
 FORMATS = ("csv", "xlsx")
+KINDS = ("clients", "assignments", "business_records")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
-_SLASHED_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*$")
-
-
-def import_date(value: object) -> dt.date | None:
-    """A date in an import: a spreadsheet's date, or text as YYYY-MM-DD only; 01/02/2026 could be 1 February or
-    2 January, so it is refused saying so rather than guessed."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
-    except ValueError:
-        return _bad_date(text)
-
-
-def _bad_date(text: str) -> dt.date:
-    if _SLASHED_DATE.match(text):
-        raise ValueError(
-            _("The date “%(value)s” is ambiguous (day and month could be either way): write it as YYYY-MM-DD.")
-            % {"value": text}
-        )
-    raise ValueError(_("The date “%(value)s” is not a date: write it as YYYY-MM-DD.") % {"value": text})
 
 
 @dataclass(frozen=True)
@@ -74,13 +59,16 @@ class ImportReport:
     rows: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     refused_count: int = 0
     refused: list[ImportRefusal] = field(default_factory=list)
     applied: bool = False
 
-    def refuse(self, row: ImportRefusal) -> None:
+    def refuse(self, row: ImportRefusal | RefusedRow) -> None:
         self.refused_count += 1
         if len(self.refused) < MAX_REPORTED_REFUSALS:
+            if isinstance(row, RefusedRow):
+                row = ImportRefusal(row.line, row.client_code, row.errors)
             self.refused.append(row)
 
 
@@ -102,16 +90,48 @@ def import_path(token: str) -> Path:
     raise ValidationError(_("This import does not exist."), code="import_unknown")
 
 
-def import_store(upload: UploadedFile, *, fmt: str) -> str:
-    """Store an upload (already checked by import_file_validate) for the jobs; returns its token."""
+def import_store(upload: UploadedFile, *, fmt: str, kind: str = "clients", user_id: int | None = None) -> str:
+    """Store an upload (already checked by import_file_validate) for the jobs, with what it imports and who
+    uploaded it (an assignment records who made it); returns its token."""
     if fmt not in FORMATS:
         raise ValidationError(_("Import a CSV or XLSX file."), code="import_format")
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r}")
     token = secrets.token_hex(16)
     _folder().mkdir(parents=True, exist_ok=True)
+    (_folder() / f"{token}.meta.json").write_text(json.dumps({"kind": kind, "user_id": user_id}))
     with open(_folder() / f"{token}.{fmt}", "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
     return token
+
+
+def import_meta(token: str) -> dict[str, Any]:
+    """What the token's file imports and who uploaded it: {"kind": ..., "user_id": ...}."""
+    path = import_path(token).with_suffix(".meta.json")
+    return json.loads(path.read_text()) if path.exists() else {"kind": "clients", "user_id": None}
+
+
+def import_uploads_purge(*, now: float | None = None) -> int:
+    """Delete every stored import (its upload, reports and notes) whose last file was written longer ago than the
+    import policy's retention; returns the files deleted."""
+    keep_days = ImportPolicy.current().keep_uploads_days
+    before = (time.time() if now is None else now) - keep_days * 86400
+    folder = _folder()
+    if not folder.is_dir():
+        return 0
+    by_token: dict[str, list[Path]] = {}
+    for path in folder.iterdir():
+        token = path.name.split(".", 1)[0]
+        if path.is_file() and _TOKEN.match(token):
+            by_token.setdefault(token, []).append(path)
+    deleted = 0
+    for paths in by_token.values():
+        if max(path.stat().st_mtime for path in paths) < before:
+            for path in paths:
+                path.unlink(missing_ok=True)
+                deleted += 1
+    return deleted
 
 
 def import_report(token: str, stage: str) -> ImportReport | None:
@@ -174,62 +194,155 @@ def _rows(path: Path) -> Iterator[dict[str, object]]:
 # --- checking and applying ----------------------------------------------------------------------------------------
 
 
-def _client_row(raw: dict[str, object]) -> tuple[str, Client | None, dict[str, list[str]]]:
-    """The row's registration code and an unsaved client checked by the model's field rules, or its errors."""
-    values = {name: str(raw.get(name) or "").strip() for name in CLIENT_EDITABLE_FIELDS}
-    code = values["registration_code"]
-    values["status"] = values["status"] or Client.Status.PROSPECT  # as client_create: a new file is a prospect
-    errors: dict[str, list[str]] = {}
-    if not code:
-        errors["registration_code"] = [_("This column is required.")]
-    client = Client(**values, tier=ClientTier.ORDINARY)
-    try:
-        client.full_clean(exclude=list(errors), validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
-    return code, (None if errors else client), errors
+class RowChecker(Protocol):
+    def batch(self, batch: list[tuple[int, Mapping[str, object]]], *, write: bool) -> None: ...
 
 
-def _write(batch: list[Client], report: ImportReport) -> None:
-    codes = [client.registration_code for client in batch]
-    existing = set(Client.objects.filter(registration_code__in=codes).values_list("registration_code", flat=True))
-    Client.objects.bulk_create(
-        batch,
-        update_conflicts=True,
-        unique_fields=["registration_code"],
-        update_fields=[name for name in CLIENT_EDITABLE_FIELDS if name != "registration_code"],
-    )
-    report.updated += len(existing)
-    report.created += len(batch) - len(existing)
+def _text(raw: Mapping[str, object], name: str) -> str:
+    return str(raw.get(name) or "").strip()
 
 
-def client_import_run(*, token: str, apply: bool) -> ImportReport:
-    """Check every row of the token's file; with apply, also upsert them all by registration code. Writes the report
-    for the import page. Applying a file with any refused row raises ValidationError once every row is checked: run
-    it inside a transaction (the job's), which that rolls back, so nothing is written."""
-    report = ImportReport(stage="apply" if apply else "check")
-    seen: set[str] = set()
-    for batch in numbered_batches(_rows(import_path(token)), first_line=2):
+class ClientRows:
+    """Client files by registration code: a known code updates the file, a new one opens it (a prospect)."""
+
+    def __init__(self, report: ImportReport, user: Any) -> None:
+        self.report = report
+        self.seen: set[str] = set()
+
+    @staticmethod
+    def _row(raw: Mapping[str, object]) -> tuple[str, Client | None, dict[str, list[str]]]:
+        """The row's registration code and an unsaved client checked by the model's field rules, or its errors."""
+        values = {name: _text(raw, name) for name in CLIENT_EDITABLE_FIELDS}
+        code = values["registration_code"]
+        values["status"] = values["status"] or Client.Status.PROSPECT  # as client_create: a new file is a prospect
+        errors: dict[str, list[str]] = {}
+        if not code:
+            errors["registration_code"] = [_("This column is required.")]
+        client = Client(**values, tier=ClientTier.ORDINARY)
+        try:
+            client.full_clean(exclude=list(errors), validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+        return code, (None if errors else client), errors
+
+    def batch(self, batch: list[tuple[int, Mapping[str, object]]], *, write: bool) -> None:
         valid = []
         for line, raw in batch:
-            report.rows += 1
-            code, client, errors = _client_row(raw)
-            if code and code in seen:
+            self.report.rows += 1
+            code, client, errors = self._row(raw)
+            if code and code in self.seen:
                 errors.setdefault("registration_code", []).append(
                     _("Registration code %(code)s appears twice in the file.") % {"code": code}
                 )
-            seen.add(code)
+            self.seen.add(code)
             if errors:
-                report.refuse(ImportRefusal(line, code, errors))
+                self.report.refuse(ImportRefusal(line, code, errors))
             elif client is not None:
                 valid.append(client)
-        if apply and not report.refused_count:
-            _write(valid, report)
+        if write:
+            codes = [client.registration_code for client in valid]
+            existing = set(
+                Client.objects.filter(registration_code__in=codes).values_list("registration_code", flat=True)
+            )
+            Client.objects.bulk_create(
+                valid,
+                update_conflicts=True,
+                unique_fields=["registration_code"],
+                update_fields=[name for name in CLIENT_EDITABLE_FIELDS if name != "registration_code"],
+            )
+            self.report.updated += len(existing)
+            self.report.created += len(valid) - len(existing)
+
+
+class AssignmentRows:
+    """Assignments by client registration code (column client) and manager staff number (column manager), each row
+    a new assignment from its start, through assignment_create: the same grade/tier and one-manager rules as the
+    reassignment form. A row's rules depend on the rows before it (the open assignment it ends), so every row is
+    written, in a savepoint, even when checking; the runner rolls the check back."""
+
+    def __init__(self, report: ImportReport, user: Any) -> None:
+        self.report = report
+        self.user = user
+
+    def batch(self, batch: list[tuple[int, Mapping[str, object]]], *, write: bool) -> None:
+        codes = {_text(raw, "client") for _line, raw in batch}
+        numbers = {_text(raw, "manager") for _line, raw in batch}
+        clients = Client.objects.in_bulk(codes - {""}, field_name="registration_code")
+        managers = AccountManager.objects.select_related("user").in_bulk(numbers - {""}, field_name="employee_no")
+        for line, raw in batch:
+            self.report.rows += 1
+            code, number, reason = _text(raw, "client"), _text(raw, "manager"), _text(raw, "reason")
+            errors: dict[str, list[str]] = {}
+            client, manager, start = clients.get(code), managers.get(number), None
+            if not code:
+                errors["client"] = [_("This column is required.")]
+            elif client is None:
+                errors["client"] = [_("No client has the registration code “%(code)s”.") % {"code": code}]
+            if not number:
+                errors["manager"] = [_("This column is required.")]
+            elif manager is None:
+                errors["manager"] = [_("No account manager has the staff number “%(number)s”.") % {"number": number}]
+            try:
+                start = import_date(raw.get("start"))
+                if start is None:
+                    errors["start"] = [_("This column is required.")]
+            except ValueError as error:
+                errors["start"] = [str(error)]
+            if not reason:
+                errors["reason"] = [_("This column is required.")]
+            if not errors:
+                try:
+                    with transaction.atomic():
+                        assignment_create(
+                            client=client, manager=manager, start=start, reason=reason, created_by=self.user
+                        )
+                    self.report.created += 1
+                except ValidationError as error:
+                    errors = error.message_dict if hasattr(error, "error_dict") else {"row": error.messages}
+                    # The client's tier or open assignment may have been changed by this savepoint's rollback.
+                    client.refresh_from_db()
+            if errors:
+                self.report.refuse(ImportRefusal(line, code, errors))
+
+
+class BusinessRecordImportRows(BusinessRecordRows):
+    """Business records by (client registration code, month): the nightly feed's own checks and upsert."""
+
+    def __init__(self, report: ImportReport, user: Any) -> None:
+        super().__init__(report)  # type: ignore[arg-type]  # an ImportReport counts and refuses as a FeedResult
+
+    def batch(self, batch: list[tuple[int, Mapping[str, object]]], *, write: bool) -> None:
+        # The export names the column "client": a file exported from the admin imports back as it is.
+        renamed = [(line, {"client_code": raw.get("client", ""), **raw}) for line, raw in batch]
+        super().batch(renamed, write=write)
+
+
+CHECKERS: dict[str, type] = {
+    "clients": ClientRows,
+    "assignments": AssignmentRows,
+    "business_records": BusinessRecordImportRows,
+}
+
+
+def import_run(*, token: str, apply: bool) -> ImportReport:
+    """Check every row of the token's file; with apply, also write them all. Writes the report for the import page.
+    Applying a file with any refused row raises ValidationError once every row is checked: run it inside a
+    transaction (the job's), which that rolls back, so nothing is written. A check writes nothing."""
+    meta = import_meta(token)
+    user = get_user_model().objects.filter(pk=meta.get("user_id")).first() if meta.get("user_id") else None
+    report = ImportReport(stage="apply" if apply else "check")
+    checker: RowChecker = CHECKERS[meta["kind"]](report, user)
+    with transaction.atomic():
+        for batch in numbered_batches(_rows(import_path(token)), first_line=2):
+            # Once a row is refused nothing will be applied; assignments are written even then, to check the next.
+            checker.batch(batch, write=(apply and not report.refused_count) or isinstance(checker, AssignmentRows))
+        if not apply or report.refused_count:
+            transaction.set_rollback(True)
     if not report.rows:
         report.refuse(ImportRefusal(1, "", {"file": [_("The file has no rows under its header.")]}))
-    if apply and report.refused_count:
-        report.created = report.updated = 0
+    if not apply or report.refused_count:
+        report.created = report.updated = report.unchanged = 0
     report.applied = apply and not report.refused_count
     _report_save(token, report)
     if apply and report.refused_count:
@@ -238,3 +351,6 @@ def client_import_run(*, token: str, apply: bool) -> ImportReport:
             code="import_refused",
         )
     return report
+
+
+client_import_run = import_run  # the name the client import's callers know

@@ -12,11 +12,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.choices import ChoiceLabels, ClientTier
+from core.choices import ClientTier
 from managers.models import AccountManager
 
 
-class Client(ChoiceLabels, models.Model):
+class Client(models.Model):
     """A client file (客户档案). The tier is set only by the 80/20 tiering, which keeps its history."""
 
     class Size(models.TextChoices):
@@ -60,6 +60,10 @@ class Client(ChoiceLabels, models.Model):
             models.Index(fields=["tier", "status"]),
             models.Index(fields=["current_manager", "name"], name="client_current_manager_name"),
             models.Index(fields=["current_manager", "industry"], name="client_current_manager_ind"),
+            # The admin's list of every client, in name order, read from an index instead of sorted.
+            models.Index(fields=["name", "id"], name="client_name_id"),
+            # The admin's industry filter lists the distinct industries by walking this index (clients.admin).
+            models.Index(fields=["industry"], name="client_industry"),
         ]
 
     def __str__(self) -> str:
@@ -85,7 +89,7 @@ class Contact(models.Model):
         return self.name
 
 
-class Assignment(ChoiceLabels, models.Model):
+class Assignment(models.Model):
     """Who serves a client from start to end. At most one open row per client, enforced by the database."""
 
     client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="assignments")
@@ -115,13 +119,20 @@ class Assignment(ChoiceLabels, models.Model):
                 condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="assignment_ends_after_start"
             ),
         ]
-        indexes = [models.Index(fields=["manager", "end"])]
+        indexes = [
+            models.Index(fields=["manager", "end"]),
+            # The admin's list, newest first, read from an index instead of sorted.
+            models.Index(fields=["start", "id"], name="assignment_start_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client} → {self.manager} ({self.start}–{self.end or '…'})"
 
 
-# Longest free texts of the work log, in characters: a note, and a written report's body.
+# Longest free texts of the work log, in characters. An interaction's summary and the client's needs take a call
+# centre's note whole (the feed carries them as written, so the page and the API take the same); feedback's notes and a
+# written report's body have their own limits.
+SUMMARY_MAX_LENGTH = 10000
 NOTE_MAX_LENGTH = 2000
 REPORT_BODY_MAX_LENGTH = 20000
 
@@ -154,7 +165,7 @@ class WorkRecord(models.Model):
         return self.withdrawn_at is not None
 
 
-class Interaction(ChoiceLabels, WorkRecord):
+class Interaction(WorkRecord):
     """An interaction record (联系记录) with a client, by the manager or their assistant."""
 
     class Kind(models.TextChoices):
@@ -170,25 +181,40 @@ class Interaction(ChoiceLabels, WorkRecord):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     date = models.DateField(_("date"))
-    summary = _text_field(_("summary"), NOTE_MAX_LENGTH)
-    client_needs = _text_field(_("client's needs"), NOTE_MAX_LENGTH, blank=True)
+    summary = _text_field(_("summary"), SUMMARY_MAX_LENGTH)
+    client_needs = _text_field(_("client's needs"), SUMMARY_MAX_LENGTH, blank=True)
     follow_up_date = models.DateField(_("follow-up date"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    external_ref = models.CharField(
+        _("external reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The record's id in the system it was fed from (a call centre); empty when entered here."),
+    )
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("interaction record")
         verbose_name_plural = _("interaction records")
         ordering = ["-date", "-pk"]
-        indexes = [models.Index(fields=["client", "-date"]), models.Index(fields=["manager", "date"])]
+        indexes = [
+            models.Index(fields=["client", "-date"]),
+            models.Index(fields=["manager", "date"]),
+            # The admin's list in this ordering, read from an index instead of sorting a million rows.
+            models.Index(fields=["date", "id"], name="interaction_date_id"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(follow_up_date__isnull=True) | Q(follow_up_date__gte=F("date")),
                 name="follow_up_not_before_interaction",
-            )
+            ),
+            # A feed loaded twice finds its rows by this reference instead of recording them again.
+            models.UniqueConstraint(
+                fields=["external_ref"], condition=~Q(external_ref=""), name="one_interaction_per_external_ref"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,7 +254,7 @@ class BusinessRecord(models.Model):
         return f"{self.client} {self.month:%Y-%m}"
 
 
-class Feedback(ChoiceLabels, WorkRecord):
+class Feedback(WorkRecord):
     """A client's feedback: satisfaction, complaint, suggestion; tied to the client's manager on that date."""
 
     class Source(models.TextChoices):
@@ -284,7 +310,7 @@ class Feedback(ChoiceLabels, WorkRecord):
         return bool(self.complaint)
 
 
-class Report(ChoiceLabels, WorkRecord):
+class Report(WorkRecord):
     """A manager's written report on a client; the manager answers for its truth (004 §八)."""
 
     class Kind(models.TextChoices):
@@ -572,3 +598,76 @@ class ClientTierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client}: {self.from_tier} → {self.to_tier}"
+
+
+class FeedRun(models.Model):
+    """One load of a feed from another system (business records, call-centre interactions) or of an import file:
+    who ran it, when, what it changed and the rows it refused, with why."""
+
+    class Kind(models.TextChoices):
+        BUSINESS_RECORDS = "business_records", _("business records")
+        INTERACTIONS = "interactions", _("interactions")
+
+    class Source(models.TextChoices):
+        API = "api", _("API")
+        COMMAND = "command", _("command")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        APPLIED = "applied", _("applied")
+        REFUSED = "refused", _("refused: nothing written")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    all_or_nothing = models.BooleanField(_("all or nothing"), default=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    rows = models.PositiveIntegerField(_("rows seen"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    refused_count = models.PositiveIntegerField(_("refused"), default=0)
+    # The first refused rows (the count covers them all): [{"line", "key", "errors": {column: [message, ...]}}].
+    refusals = models.JSONField(_("refused rows"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("feed run")
+        verbose_name_plural = _("feed runs")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+
+class ImportPolicy(models.Model):
+    """How long uploaded import files and their check reports are kept (one row; HR edits it in the admin)."""
+
+    keep_uploads_days = models.PositiveIntegerField(
+        _("keep import uploads (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("Uploaded import files and their reports older than this are deleted every night."),
+    )
+
+    class Meta:
+        verbose_name = _("import policy")
+        verbose_name_plural = _("import policy")
+
+    def __str__(self) -> str:
+        return str(_("Import policy"))
+
+    @classmethod
+    def current(cls) -> ImportPolicy:
+        """The one row (created with the default the first time it is asked for)."""
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import CharField, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.db import connection
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.filtersets import ClientFilterSet
@@ -23,14 +23,16 @@ from clients.models import (
     Client,
     Contact,
     Feedback,
+    FeedRun,
     Interaction,
     Report,
     TieringPolicy,
     WorkLogPolicy,
 )
 from core.permissions import Action, Kind, Scope
+from core.roles import Role, role_of
 from managers.models import AccountManager
-from managers.selectors import manager_ids_in_scope, scope_of, works_for
+from managers.selectors import acting_manager, manager_ids_in_scope, scope_of, works_for
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -67,6 +69,14 @@ def interactions_visible_to(user: User, action: Action = Action.VIEW) -> QuerySe
     if managers is None:
         return Interaction.objects.all()
     return Interaction.objects.filter(client__current_manager_id__in=managers)
+
+
+def feed_runs_visible_to(user: User) -> QuerySet[FeedRun]:
+    """Feed runs: every one for whoever may read them (HR), otherwise the user's own."""
+    runs = FeedRun.objects.select_related("started_by")
+    if not user.is_authenticated:
+        return runs.none()
+    return runs if user.has_perm("clients.view_feedrun") else runs.filter(started_by_id=user.pk)
 
 
 def reports_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Report]:
@@ -112,25 +122,13 @@ def can_write_report(user: User, client: Client | None) -> bool:
 # --- the list and the client page ----------------------------------------------------------------------------------
 
 
-def _current_manager_name() -> Subquery:
-    """The display name of the client's current manager, as User.get_full_name() would give it. A subquery, so that
-    the database computes it for the rows of the page only, after sorting and slicing."""
-    full_name = NullIf(Trim(Concat("first_name", Value(" "), "last_name", output_field=CharField())), Value(""))
-    return Subquery(
-        get_user_model()
-        .objects.filter(account_manager=OuterRef("current_manager_id"))
-        .annotate(display=Coalesce(full_name, "username", output_field=CharField()))
-        .values("display")[:1],
-        output_field=CharField(),
-    )
-
-
 def _year_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1)
 
 
 def clients_annotated(queryset: QuerySet[Client], *, today: dt.date | None = None) -> QuerySet[Client]:
-    """Add manager_name, last_interaction and volume_this_year, each a correlated subquery (no query per row)."""
+    """Add last_interaction and volume_this_year, each a correlated subquery (no query per row), and the current
+    manager with their user (whose name is written in the reader's order, which SQL cannot do)."""
     today = today or timezone.localdate()
     year_start, next_year = _year_bounds(today)
     last_interaction = Interaction.objects.counting().filter(client=OuterRef("pk")).order_by("-date").values("date")[:1]
@@ -142,24 +140,45 @@ def clients_annotated(queryset: QuerySet[Client], *, today: dt.date | None = Non
         .values("total")
     )
     money = DecimalField(max_digits=20, decimal_places=2)
-    return queryset.annotate(
-        manager_name=_current_manager_name(),
+    return queryset.select_related("current_manager__user").annotate(
         last_interaction=Subquery(last_interaction),
         volume_this_year=Coalesce(Subquery(volume, output_field=money), Value(Decimal("0")), output_field=money),
     )
 
 
-def client_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Client]:
-    """The clients the user may see, filtered (ClientFilterSet) and annotated for the list page."""
-    queryset = clients_annotated(clients_visible_to(user))
-    filtered = ClientFilterSet(filters or {}, queryset=queryset).qs
+def client_filters(*, user: User, filters: Mapping[str, Any] | None = None) -> ClientFilterSet:
+    """The "My clients" filter set over the clients the user may see, annotated for the list page. Its manager
+    filter offers only the managers in the user's scope (none when that is the user alone), and "only mine" is
+    offered to a manager; the industries offered are those of the user's clients."""
+    scope_ids = _current_manager_ids(user, Kind.CLIENT, Action.VIEW)
+    visible = Client.objects.all() if scope_ids is None else Client.objects.filter(current_manager_id__in=scope_ids)
+    managers = None
+    if scope_ids is None or len(scope_ids) > 1:
+        managers = AccountManager.objects.select_related("user").order_by("employee_no")
+        managers = managers if scope_ids is None else managers.filter(pk__in=scope_ids)
+    own = acting_manager(user) if role_of(user) == Role.ACCOUNT_MANAGER else None
+    return ClientFilterSet(
+        filters or {},
+        queryset=clients_annotated(visible),
+        industries=visible.order_by("industry").values_list("industry", flat=True).distinct(),
+        managers=managers,
+        # "Only mine" means something to a manager whose list holds other managers' clients too.
+        own_manager=own if managers is not None and scope_ids is not None and own and own.pk in scope_ids else None,
+    )
+
+
+def client_list_of(filterset: ClientFilterSet) -> QuerySet[Client]:
+    """The filter set's clients in a stable order; none when the manager asked for is not one the user may see."""
+    if "manager" in filterset.form.errors:
+        return filterset.queryset.none()
+    filtered = filterset.qs
     # The primary key breaks ties, so that a page never repeats or skips a row of the one before.
     return filtered.order_by(*(filtered.query.order_by or ("name",)), "pk")
 
 
-def industries_visible_to(user: User) -> list[str]:
-    """The distinct industries of the user's clients, for the list filter."""
-    return list(clients_visible_to(user).order_by("industry").values_list("industry", flat=True).distinct())
+def client_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Client]:
+    """The clients the user may see, filtered (ClientFilterSet) and annotated for the list page."""
+    return client_list_of(client_filters(user=user, filters=filters))
 
 
 def client_detail_for_user(user: User, pk: int) -> Client | None:
@@ -323,3 +342,18 @@ def assignments_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet
 def business_records_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[BusinessRecord]:
     """The monthly business of the clients in the user's scope."""
     return _of_visible_clients(BusinessRecord.objects.all(), user, action)
+
+
+def client_industries() -> list[str]:
+    """Every industry of a client, in order. A recursive query asks the industry index for the next value after the
+    last one, so it costs one probe per industry (a dozen) however many clients there are; SELECT DISTINCT would
+    read all of them."""
+    table = connection.ops.quote_name(Client._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE industries(name) AS (SELECT MIN(industry) FROM {table} UNION ALL"
+            f" SELECT (SELECT MIN(industry) FROM {table} WHERE industry > industries.name)"
+            " FROM industries WHERE industries.name IS NOT NULL)"
+            " SELECT name FROM industries WHERE name IS NOT NULL"
+        )
+        return [name for (name,) in cursor.fetchall()]

@@ -1,5 +1,6 @@
-"""Scheduled jobs of clients: the monthly 80/20 tiering (beat row "Recompute client tiers") and the assistants'
-KPIs of the month before (beat row "Compute assistant KPIs")."""
+"""Jobs of clients: the monthly 80/20 tiering (beat row "Recompute client tiers"), the assistants' KPIs of the month
+before (beat row "Compute assistant KPIs"), the two jobs of an import (check, apply) and the nightly purge of old
+import uploads (beat row "Purge old import uploads")."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ from datetime import date, timedelta
 
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from clients.imports import client_import_run
+from clients.imports import import_run, import_uploads_purge
 from clients.services import assistant_kpis_compute
 from clients.tiering import tiering_run
 from core.jobs import TASK_OPTIONS, job_run
 from core.models import JobRun
 
 
-@shared_task(bind=True, name="clients.tiering_run", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.tiering_run", label=_("Recompute the client tiers (80/20)"), **TASK_OPTIONS)
 def tiering_run_task(self, today: str | None = None) -> int | None:
     """Recompute client tiers (a second run on the same data changes nothing); returns the run's id."""
 
@@ -28,7 +30,7 @@ def tiering_run_task(self, today: str | None = None) -> int | None:
     return job_run("client tiering", work, task_id=self.request.id, lock="clients.tiering")
 
 
-@shared_task(bind=True, name="clients.assistant_kpis", **TASK_OPTIONS)
+@shared_task(bind=True, name="clients.assistant_kpis", label=_("Compute the assistants' KPIs"), **TASK_OPTIONS)
 def assistant_kpis_task(self, month: str | None = None) -> int | None:
     """Compute the assistants' KPIs of a month (by default the month before today's); returns the rows written."""
 
@@ -41,25 +43,38 @@ def assistant_kpis_task(self, month: str | None = None) -> int | None:
     return job_run("assistant KPIs", work, task_id=self.request.id, lock="clients.assistant_kpis")
 
 
-@shared_task(bind=True, name="clients.client_import_check", **TASK_OPTIONS)
-def client_import_check_task(self, token: str) -> int | None:
-    """Check every row of an uploaded client file (nothing is written); returns the number of refused rows."""
+@shared_task(bind=True, name="clients.import_check", label=_("Check an uploaded import"), **TASK_OPTIONS)
+def import_check_task(self, token: str) -> int | None:
+    """Check every row of an uploaded file (clients, assignments or business records; nothing is written); returns
+    the number of refused rows."""
 
     def work(job: JobRun) -> int:
-        report = client_import_run(token=token, apply=False)
-        job.result = f"client import checked: {report.rows} rows, {report.refused_count} refused"
+        report = import_run(token=token, apply=False)
+        job.result = f"import checked: {report.rows} rows, {report.refused_count} refused"
         return report.refused_count
 
-    return job_run("client import check", work, task_id=self.request.id, atomic=False)
+    return job_run("import check", work, task_id=self.request.id, atomic=False)
 
 
-@shared_task(bind=True, name="clients.client_import_apply", **TASK_OPTIONS)
-def client_import_apply_task(self, token: str) -> int | None:
-    """Apply a checked client file: every row or none, in the job's one transaction; returns the rows written."""
+@shared_task(bind=True, name="clients.import_apply", label=_("Apply a checked import"), **TASK_OPTIONS)
+def import_apply_task(self, token: str) -> int | None:
+    """Apply a checked file: every row or none, in the job's one transaction; returns the rows read."""
 
     def work(job: JobRun) -> int:
-        report = client_import_run(token=token, apply=True)
-        job.result = f"client import applied: {report.created} created, {report.updated} updated"
+        report = import_run(token=token, apply=True)
+        job.result = f"import applied: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
         return report.rows
 
-    return job_run("client import apply", work, task_id=self.request.id, lock="clients.client_import")
+    return job_run("import apply", work, task_id=self.request.id, lock="clients.import")
+
+
+@shared_task(bind=True, name="clients.import_uploads_purge", label=_("Purge old import uploads"), **TASK_OPTIONS)
+def import_uploads_purge_task(self) -> int | None:
+    """Delete the import uploads and reports older than the import policy's retention; returns the files deleted."""
+
+    def work(job: JobRun) -> int:
+        deleted = import_uploads_purge()
+        job.result = f"import uploads purged: {deleted} files"
+        return deleted
+
+    return job_run("import uploads purge", work, task_id=self.request.id, atomic=False)

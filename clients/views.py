@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import services
-from clients.filtersets import ClientFilterSet
 from clients.forms import (
     FeedbackForm,
     InteractionForm,
@@ -32,10 +31,10 @@ from clients.selectors import (
     ClientActions,
     client_actions_for_user,
     client_detail_for_user,
-    client_list,
+    client_filters,
+    client_list_of,
     client_manager_on,
     client_page,
-    industries_visible_to,
     work_log_policy,
 )
 
@@ -54,8 +53,8 @@ def _get_client_for_user(request: HttpRequest, pk: int) -> Client:
 @require_GET
 def client_list_view(request: HttpRequest) -> HttpResponse:
     """My clients: the clients of the user's line, filtered, 25 a page."""
-    filterset = ClientFilterSet(request.GET, industries=industries_visible_to(request.user))
-    page = Paginator(client_list(user=request.user, filters=request.GET), PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = client_filters(user=request.user, filters=request.GET)
+    page = Paginator(client_list_of(filterset), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "clients/client_list.html", {"filterset": filterset, "page": page})
 
 

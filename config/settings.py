@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "core",
+    "notifications",
     "managers",
     "clients",
     "appraisals",
@@ -90,6 +92,10 @@ TEMPLATES = [
     },
 ]
 
+# Widgets render through the project's template engine, so templates/django/forms/widgets/ can override Django's:
+# the select there writes each <option> inline instead of including a template per option.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 DATABASES = {"default": database_from_url(env.str("DATABASE_URL", default="sqlite:///db.sqlite3"), base_dir=BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -121,6 +127,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Dates read 2026-07-20 (and 2026-07-20 14:33) in both languages, in the admin as on the pages.
+FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -234,6 +242,8 @@ JOBS_DISPATCH_SECONDS = env.int("JOBS_DISPATCH_SECONDS", default=15)
 JOBS_REQUEUE_SECONDS = env.int("JOBS_REQUEUE_SECONDS", default=900)
 JOBS_STALE_SECONDS = env.int("JOBS_STALE_SECONDS", default=3600)
 JOBS_KEEP_DAYS = env.int("JOBS_KEEP_DAYS", default=90)
+# Notifications: the wait before the second attempt at a message, doubled before each next one (5 attempts in all).
+NOTIFICATIONS_RETRY_SECONDS = env.int("NOTIFICATIONS_RETRY_SECONDS", default=30)
 
 # Production hardening: on whenever DEBUG is off; each can be relaxed from the environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

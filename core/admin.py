@@ -19,6 +19,7 @@ from core.admin_jobs import queued_jobs_report
 from core.beat import schedule_catch_up_set, schedule_run_now
 from core.jobs import jobs_send_again
 from core.models import JobOccurrence, JobRun, ScheduleCatchUp
+from core.schedules import registered_tasks, schedule_in_words
 
 
 class LatestPerJobFilter(admin.SimpleListFilter):
@@ -116,6 +117,13 @@ class PeriodicTaskCatchUpForm(PlainPeriodicTaskForm):
         self.fields["catch_up_within"].initial = rule.within if rule else None
 
 
+def _schedule_fields(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The library's fields, with the registered task only (no free-typed name), the schedule in words in place of
+    its English-only translation, and the catch-up rule after the crontab."""
+    replaced = {"regtask": (), "crontab_translation": ("when_it_runs",), "crontab": ("crontab", "catch_up_within")}
+    return tuple(name for field in fields for name in replaced.get(field, (field,)))
+
+
 admin.site.unregister(PeriodicTask)
 
 
@@ -125,15 +133,27 @@ class JobScheduleAdmin(PeriodicTaskAdmin):
     (core.jobs.job_submit): recorded first, sent when the broker can be reached, never a 500."""
 
     form = PeriodicTaskCatchUpForm
+    # The library's form page adds an English-only "Translation:" of the crontab by script; the crontab's choices and
+    # "when it runs" say it in the reader's language instead.
+    change_form_template = "admin/change_form.html"
+    list_display = ("name", "enabled", "when_it_runs", "task_label", "last_run_at")
+    readonly_fields = ("last_run_at", "when_it_runs")
     fieldsets = tuple(
         (
             name,
-            {**options, "fields": (*options["fields"], "catch_up_within")}
-            if "crontab" in options["fields"]
-            else options,
+            {**options, "fields": _schedule_fields(options["fields"])},
         )
         for name, options in PeriodicTaskAdmin.fieldsets
     )
+
+    @admin.display(description=_("when it runs"))
+    def when_it_runs(self, obj: PeriodicTask) -> str:
+        return schedule_in_words(obj) if obj.pk else "—"
+
+    @admin.display(description=_("task"), ordering="task")
+    def task_label(self, obj: PeriodicTask) -> str:
+        label = registered_tasks().get(obj.task)
+        return f"{label} ({obj.task})" if label else obj.task
 
     def save_model(self, request: HttpRequest, obj: PeriodicTask, form: forms.Form, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -1,5 +1,6 @@
 """The Celery admins as HR uses them: task results are a record (read-only), a crontab field says in words what it
-accepts, and a periodic task form answers a field error where the library's form would fail."""
+accepts and each crontab says when it runs, and a periodic task form offers the registered tasks by their labels and
+answers a field error where the library's form would fail."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from django_celery_beat.admin import CrontabScheduleAdmin, PeriodicTaskForm
 from django_celery_beat.models import CrontabSchedule
 from django_celery_results.admin import GroupResultAdmin, TaskResultAdmin
 from django_celery_results.models import GroupResult, TaskResult
+
+from core.schedules import crontab_in_words, registered_tasks
 
 CRONTAB_HELP = {
     "minute": _("A minute 0–59, a list (0,30), a range (0-29), a step (*/15) or * for every minute."),
@@ -62,13 +65,39 @@ class CrontabScheduleForm(forms.ModelForm):
 
 class PlainCrontabScheduleAdmin(CrontabScheduleAdmin):
     form = CrontabScheduleForm
+    list_display = ("__str__", "in_words")
+
+    @admin.display(description=_("in words"))
+    def in_words(self, obj: CrontabSchedule) -> str:
+        return crontab_in_words(obj)
+
+
+def registered_task_choices() -> list[tuple[str, str]]:
+    """The project's registered tasks as choices, by label in the reader's language; the name follows the label,
+    since it is what the job lists show."""
+    tasks = sorted(registered_tasks().items(), key=lambda item: item[1])
+    return [("", "---------"), *((name, f"{label} ({name})") for name, label in tasks)]
 
 
 class PlainPeriodicTaskForm(PeriodicTaskForm):
+    """The task chosen from the project's registered tasks by its label (a name typed by hand could name nothing
+    a worker runs), and each crontab offered in words."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.pop("regtask", None)
+        self.fields["task"] = forms.ChoiceField(
+            label=_("task"),
+            choices=registered_task_choices(),
+            help_text=_("What the schedule runs: one of the system's registered tasks."),
+        )
+        if "crontab" in self.fields:
+            self.fields["crontab"].label_from_instance = crontab_in_words
+
     def clean(self) -> dict[str, Any]:
-        # The library's clean reads cleaned_data["task"], absent when the field was refused (too long).
-        if "task" not in self.cleaned_data and "task" in self._errors:
-            raise ValidationError(_("Choose a registered task or type a task name of at most 200 characters."))
+        # The library's clean reads cleaned_data["task"], absent when the field was refused: the field says why.
+        if "task" not in self.cleaned_data:
+            return self.cleaned_data
         return super().clean()
 
 

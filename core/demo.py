@@ -15,18 +15,19 @@ class DemoAccount:
     username: str
     password: str
     role: Role
-    name: tuple[str, str]
+    name: tuple[str, str]  # (given name, family name), as User.first_name and last_name
 
 
-# One account per role (README lists these). The graded managers are completed by managers.demo.
+# One account per role (README lists these), with Chinese names: shown family name first, 张慧 (core.names).
+# The graded managers are completed by managers.demo.
 DEMO_ACCOUNTS = (
-    DemoAccount("hr", "hr-demo-2026", Role.HR, ("Hui", "Zhang")),
-    DemoAccount("head", "head-demo-2026", Role.DEPARTMENT_HEAD, ("Wei", "Li")),
-    DemoAccount("senior", "senior-demo-2026", Role.ACCOUNT_MANAGER, ("Jun", "Wang")),
-    DemoAccount("first", "first-demo-2026", Role.ACCOUNT_MANAGER, ("Fang", "Liu")),
-    DemoAccount("second", "second-demo-2026", Role.ACCOUNT_MANAGER, ("Lei", "Chen")),
-    DemoAccount("trainee", "trainee-demo-2026", Role.ACCOUNT_MANAGER, ("Min", "Zhao")),
-    DemoAccount("assistant", "assistant-demo-2026", Role.ASSISTANT, ("Na", "Sun")),
+    DemoAccount("hr", "hr-demo-2026", Role.HR, ("慧", "张")),
+    DemoAccount("head", "head-demo-2026", Role.DEPARTMENT_HEAD, ("伟", "李")),
+    DemoAccount("senior", "senior-demo-2026", Role.ACCOUNT_MANAGER, ("军", "王")),
+    DemoAccount("first", "first-demo-2026", Role.ACCOUNT_MANAGER, ("芳", "刘")),
+    DemoAccount("second", "second-demo-2026", Role.ACCOUNT_MANAGER, ("磊", "陈")),
+    DemoAccount("trainee", "trainee-demo-2026", Role.ACCOUNT_MANAGER, ("敏", "赵")),
+    DemoAccount("assistant", "assistant-demo-2026", Role.ASSISTANT, ("娜", "孙")),
 )
 
 

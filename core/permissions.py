@@ -41,6 +41,7 @@ class Kind(StrEnum):
     PAY_STATEMENT = "pay_statement"
     RECOGNITION = "recognition"
     SPOT_CHECK = "spot_check"
+    CYCLE = "cycle"  # an appraisal cycle as HR runs it: open, remind, close, pay
 
 
 class Action(StrEnum):
@@ -90,6 +91,7 @@ _MANAGER = {
     Kind.PAY_STATEMENT: _row(OWN, OWN, N, N),
     Kind.RECOGNITION: _row(A, A, N, N),
     Kind.SPOT_CHECK: _row(N, N, N, N),
+    Kind.CYCLE: _row(N, N, N, N),
 }
 
 MATRIX: dict[Actor, dict[Kind, dict[Action, Scope]]] = {
@@ -105,6 +107,7 @@ MATRIX: dict[Actor, dict[Kind, dict[Action, Scope]]] = {
         Kind.PAY_STATEMENT: _row(N, N, N, N),
         Kind.RECOGNITION: _row(A, A, N, N),
         Kind.SPOT_CHECK: _row(N, N, N, N),
+        Kind.CYCLE: _row(N, N, N, N),
     },
     Actor.SENIOR: _MANAGER,
     Actor.FIRST: _MANAGER,
@@ -119,6 +122,7 @@ MATRIX: dict[Actor, dict[Kind, dict[Action, Scope]]] = {
         Kind.PAY_STATEMENT: _row(N, N, N, N),
         Kind.RECOGNITION: _row(A, A, N, N),
         Kind.SPOT_CHECK: _row(N, N, N, N),
+        Kind.CYCLE: _row(N, N, N, N),
     },
     # A client has no account: the survey link opens the one rating it was sent for, once.
     Actor.CLIENT: {kind: _row(N, N, N, N) for kind in Kind} | {Kind.RATING: _row(N, K, N, K)},

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,6 +43,7 @@ HR_APPS = (
     "appraisals",
     "incentives",
     "core",
+    "notifications",
     "api",
     "django_celery_beat",
     "django_celery_results",
@@ -60,10 +62,9 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
         return None
     if user.is_superuser:
         return Role.HR
-    cached = getattr(user, "_role_cache", False)
-    if cached is not False:
-        return cached
-    names = set(user.groups.values_list("name", flat=True))
-    role = next((r for r in Role if GROUP_NAMES[r] in names), None)
-    user._role_cache = role
-    return role
+    # Django's prefetch of the user's groups: one query for the first question a request asks about this user, none
+    # for the others (a page asks several); it is skipped when the user was loaded with its groups already, and
+    # adding or removing a group through user.groups drops it.
+    prefetch_related_objects([user], "groups")
+    names = {group.name for group in user.groups.all()}
+    return next((r for r in Role if GROUP_NAMES[r] in names), None)

@@ -11,11 +11,12 @@ from home.navigation import nav_links
 def navigation(request: HttpRequest) -> dict[str, object]:
     if not hasattr(request, "user"):
         return {"role": None, "role_label": "", "nav_links": []}
+    # The role is resolved once here and handed to the navigation, which asks nothing of the database.
     role = role_of(request.user)
     return {
         "role": role,
         "role_label": ROLE_LABELS.get(role, "") if role else "",
-        "nav_links": nav_links(request.user, request.path),
+        "nav_links": nav_links(role, request.path, is_staff=request.user.is_staff),
         "is_hr": role == Role.HR,
         "is_manager": role == Role.ACCOUNT_MANAGER,
         "is_department_head": role == Role.DEPARTMENT_HEAD,

@@ -1,8 +1,7 @@
 """The navigation bar as data: each link, and the cell of the permission matrix that lets a user open it.
 
 A link shows only to the users whose matrix cell lets them use the page, so no one is offered a page that answers
-403 or 404. Each predicate reads only what the request already knows (the user and their role, cached on the user
-object), never the database per link.
+403 or 404. Each predicate reads only the role, resolved once for the request and passed in, never the database.
 """
 
 from __future__ import annotations
@@ -10,22 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.permissions import Action, Kind, Scope, scope_for_role
-from core.roles import Role, role_of
-
-User = AbstractBaseUser | AnonymousUser
+from core.roles import Role
 
 
 @dataclass(frozen=True)
 class NavItem:
     url_name: str
     label: str | Promise
-    shows_to: Callable[[User], bool]
+    shows_to: Callable[[Role | None], bool]
+    staff_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,22 +34,18 @@ class NavLink:
     current: bool
 
 
-def _scope_is(kind: Kind, action: Action, *scopes: Scope) -> Callable[[User], bool]:
-    return lambda user: scope_for_role(role_of(user), kind, action) in scopes
+def _scope_is(kind: Kind, action: Action, *scopes: Scope) -> Callable[[Role | None], bool]:
+    return lambda role: scope_for_role(role, kind, action) in scopes
 
 
-def _is_manager(user: User) -> bool:
+def _is_manager(role: Role | None) -> bool:
     # The pages of one's own file (profile, appraisals, pay, recognition) exist for account managers only: the matrix
     # gives them, and only them, their own pay statements.
-    return scope_for_role(role_of(user), Kind.PAY_STATEMENT, Action.LIST) == Scope.OWN
-
-
-def _is_hr_staff(user: User) -> bool:
-    return role_of(user) == Role.HR and bool(getattr(user, "is_staff", False))
+    return scope_for_role(role, Kind.PAY_STATEMENT, Action.LIST) == Scope.OWN
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
-    NavItem("home", _("Home"), lambda user: role_of(user) is not None),
+    NavItem("home", _("Home"), lambda role: role is not None),
     NavItem(
         "clients:list",
         _("My clients"),
@@ -71,25 +64,25 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("The department's results"),
         _scope_is(Kind.APPRAISAL, Action.LIST, Scope.DEPARTMENT),
     ),
+    NavItem("cycles:list", _("Appraisal cycles"), _scope_is(Kind.CYCLE, Action.LIST, Scope.ALL)),
     NavItem("appraisals:cycle_results", _("Cycle results"), _scope_is(Kind.APPRAISAL, Action.LIST, Scope.ALL)),
     NavItem(
         "incentives:roll_of_honour",
         _("Roll of honour"),
-        lambda user: (
-            user.is_authenticated and scope_for_role(role_of(user), Kind.RECOGNITION, Action.LIST) != Scope.NONE
-        ),
+        lambda role: scope_for_role(role, Kind.RECOGNITION, Action.LIST) != Scope.NONE,
     ),
-    NavItem("admin:index", _("Administration"), _is_hr_staff),
+    NavItem("notifications:preferences", _("Notifications"), lambda role: True),
+    NavItem("admin:index", _("Administration"), lambda role: role == Role.HR, staff_only=True),
 )
 
 
-def nav_links(user: User, path: str) -> list[NavLink]:
-    """The links this user may follow, in the bar's order; the one of the current page is marked."""
-    if not user.is_authenticated:
+def nav_links(role: Role | None, path: str, *, is_staff: bool = False) -> list[NavLink]:
+    """The links a user of this role may follow, in the bar's order; the one of the current page is marked."""
+    if role is None:
         return []
     links = []
     for item in NAV_ITEMS:
-        if not item.shows_to(user):
+        if not item.shows_to(role) or (item.staff_only and not is_staff):
             continue
         url = reverse(item.url_name)
         # The home link is current on the home page only; the others on every page below theirs.

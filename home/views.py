@@ -121,7 +121,9 @@ CLIENT_COLUMNS = [
     column(gettext_lazy("size"), "get_size_display"),
     column(gettext_lazy("status"), "get_status_display"),
     column(gettext_lazy("tier"), "get_tier_display"),
-    column(gettext_lazy("account manager"), "manager_name"),
+    Column(
+        gettext_lazy("account manager"), lambda client: client.current_manager.name if client.current_manager else ""
+    ),
     column(gettext_lazy("last interaction"), "last_interaction"),
     column(gettext_lazy("volume this year"), "volume_this_year"),
 ]

@@ -7,10 +7,12 @@ from urllib.parse import urlencode
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db import models
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin_jobs import queued_jobs_report
 from core.jobs import enqueue
 from core.refusals import refusal_text
+from core.templatetags.formats import money
 from incentives.forms import PayAdjustmentForm
 from incentives.models import Departure, PayPeriod, PayScheme, PayStatement, Recognition
 from incentives.services import (
@@ -173,22 +176,61 @@ class PayPeriodAdmin(SimpleHistoryAdmin):
 class PayStatementAdmin(SimpleHistoryAdmin):
     """Statements are computed, never typed: every field is read-only, and an approved one cannot be changed."""
 
+    # Amounts carry their currency (¥14,220.70 / CNY 14,220.70) and never wrap, so no column is clipped.
     list_display = (
         "period",
         "manager",
         "kind",
         "grades_used",
-        "base_salary",
-        "performance_pay",
-        "behaviour_component",
-        "total",
-        "currency",
-        "state",
+        "base_salary_amount",
+        "performance_pay_amount",
+        "behaviour_component_amount",
+        "total_amount",
+        "state_label",
     )
     list_filter = ("period", "state", "kind", "grade")
     search_fields = ("manager__employee_no", "manager__user__first_name", "manager__user__last_name")
     list_select_related = ("period", "manager__user")
     actions = ("approve_statements", "create_adjustment")
+    change_list_template = "admin/incentives/paystatement/change_list.html"
+    TOTALLED = ("base_salary", "performance_pay", "behaviour_component", "total")
+
+    def _amount(self, statement: PayStatement, field: str) -> str:
+        return format_html('<span class="amount">{}</span>', money(getattr(statement, field), statement.currency))
+
+    @admin.display(description=_("base salary"), ordering="base_salary")
+    def base_salary_amount(self, statement: PayStatement) -> str:
+        return self._amount(statement, "base_salary")
+
+    @admin.display(description=_("performance pay"), ordering="performance_pay")
+    def performance_pay_amount(self, statement: PayStatement) -> str:
+        return self._amount(statement, "performance_pay")
+
+    @admin.display(description=_("behaviour component"), ordering="behaviour_component")
+    def behaviour_component_amount(self, statement: PayStatement) -> str:
+        return self._amount(statement, "behaviour_component")
+
+    @admin.display(description=_("total"), ordering="total")
+    def total_amount(self, statement: PayStatement) -> str:
+        return self._amount(statement, "total")
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_label(self, statement: PayStatement) -> str:
+        return format_html('<span class="state state-{}">{}</span>', statement.state, statement.get_state_display())
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """The list, with the totals of every statement the filters select (all pages), per currency."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["totals"] = [
+                {**row, "amounts": [money(row[field], row["currency"]) for field in self.TOTALLED]}
+                for row in changelist.queryset.order_by()
+                .values("currency")
+                .annotate(statements=models.Count("pk"), **{field: Sum(field) for field in self.TOTALLED})
+                .order_by("currency")
+            ]
+        return response
 
     def get_readonly_fields(self, request: HttpRequest, obj: PayStatement | None = None) -> list[str]:
         return [field.name for field in PayStatement._meta.fields]

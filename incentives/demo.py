@@ -36,22 +36,22 @@ RECOGNITIONS = [
         "senior",
         Recognition.Kind.HONORARY_TITLE,
         dt.date(YEAR, 7, 20),
-        "优秀客户经理 Outstanding account manager",
-        "Excellent result in the 2026 H1 appraisal and three new core clients.",
+        "优秀客户经理",
+        "2026年上半年考核结果优秀，并新增三家核心客户。",
     ),
     (
         "senior",
         Recognition.Kind.TRAINING,
         dt.date(YEAR, 8, 5),
-        "Executive programme in corporate finance",
-        "Training opportunity awarded for sustained excellent results.",
+        "公司金融高级研修班",
+        "因持续取得优秀业绩而获得的培训机会。",
     ),
     (
         "first",
         Recognition.Kind.COMMENDATION,
         dt.date(YEAR, 7, 20),
-        "Commendation for client service",
-        "Highest client satisfaction in the department in 2026 H1.",
+        "客户服务表彰",
+        "2026年上半年部门客户满意度最高。",
     ),
 ]
 

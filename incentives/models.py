@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from appraisals.models import Appraisal
-from core.choices import ChoiceLabels
 from incentives.money import CURRENCY
 from managers.models import AccountManager, Grade
 
@@ -240,7 +239,7 @@ class PayStatementQuerySet(models.QuerySet):
         return super().delete()
 
 
-class PayStatement(ChoiceLabels, models.Model):
+class PayStatement(models.Model):
     """A pay statement (工资单) of one manager for one period: every term, how it was computed; locked once approved."""
 
     class Kind(models.TextChoices):

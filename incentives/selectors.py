@@ -4,13 +4,14 @@ their explanation, recognition, the roll of honour."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from core.permissions import Action, Kind, Scope
 from incentives.explanation import GradeHeld, PayExplanation, RegularPay, pay_explanation_from_json
-from incentives.models import PayStatement, Recognition
+from incentives.models import PayPeriod, PayStatement, Recognition
 from managers.models import AccountManager
 from managers.selectors import scope_of
 
@@ -122,3 +123,11 @@ def roll_of_honour(*, year: int) -> dict[str, list[Recognition]]:
     for recognition in recognitions:
         groups[recognition.kind].append(recognition)
     return groups
+
+
+# --- pay periods ---------------------------------------------------------------------------------------------------
+
+
+def pay_period_of_month(*, day: date) -> PayPeriod | None:
+    """The pay period of the day's month, if HR or the payroll run created it (one query)."""
+    return PayPeriod.objects.filter(start=day.replace(day=1)).order_by("pk").first()

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.jobs import TASK_OPTIONS, job_lock, job_run
 from core.models import JobRun
@@ -19,7 +20,12 @@ PAYROLL_MONTHLY_JOB = "incentives.payroll_monthly"
 CATCH_UP_MONTHS = 12
 
 
-@shared_task(bind=True, name="incentives.pay_statements_generate", **TASK_OPTIONS)
+@shared_task(
+    bind=True,
+    name="incentives.pay_statements_generate",
+    label=_("Generate the pay statements of a month"),
+    **TASK_OPTIONS,
+)
 def pay_statements_generate_task(self, period_id: int) -> int | None:
     """Generate (or recompute) the draft statements of a pay period; safe to run again after a killed worker."""
 
@@ -48,7 +54,7 @@ def months_to_pay(today: dt.date) -> list[dt.date]:
     return sorted(months)
 
 
-@shared_task(bind=True, name=PAYROLL_MONTHLY_JOB, **TASK_OPTIONS)
+@shared_task(bind=True, name=PAYROLL_MONTHLY_JOB, label=_("Run the monthly payroll"), **TASK_OPTIONS)
 def payroll_monthly_task(self, today: str | None = None) -> str | None:
     """Run the monthly payroll (beat row "Run the monthly payroll", on the 1st): create the previous month's pay
     period and generate its draft statements, and those of any month missed while nothing ran.

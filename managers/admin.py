@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.names import chinese_reader, person_name
 from managers.forms import AccountManagerAdminForm, GradeChangeForm
 from managers.models import (
     AccountManager,
@@ -122,6 +123,10 @@ class TargetInline(admin.TabularInline):
     fields = ("horizon", "period_start", "period_end", "business_volume", "new_clients", "interactions", "goals")
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Target]:
+        # Each row's title is the target's text, which names its manager: no query per row for it.
+        return super().get_queryset(request).select_related("manager__user")
 
 
 @admin.register(AccountManager)
@@ -254,7 +259,7 @@ class CertificationAdmin(admin.ModelAdmin):
                 request,
                 _("%(candidate)s: %(outcome)s, composite %(composite)s. %(reason)s")
                 % {
-                    "candidate": f"{decided.last_name}{decided.first_name}",
+                    "candidate": person_name(decided.first_name, decided.last_name, chinese_reader=chinese_reader()),
                     "outcome": decided.get_outcome_display(),
                     "composite": decided.composite,
                     "reason": decided.reason,

@@ -177,10 +177,9 @@ def _write_manager(plan: Plan, *, hr: User) -> bool:
     user = plan.user or user_ensure(
         username=plan.employee_no.lower(),
         role=Role.ACCOUNT_MANAGER,
-        # A Chinese name is kept whole, family name first, in first_name (Django joins first and last with a space
-        # in that order, which would show 芳 魏 for 魏芳).
-        first_name=plan.name[1] + plan.name[0],
-        last_name="",
+        # Given name and family name in their own fields; core.names shows a Chinese name family name first (魏芳).
+        first_name=plan.name[0],
+        last_name=plan.name[1],
     )
     hire_date = plan.history[0][0]
     manager = AccountManager.objects.create(
@@ -259,9 +258,7 @@ def _certifications(rng: random.Random, *, hr: User, department: Department) -> 
 def _departments(users: dict[str, User]) -> list[Department]:
     heads = {"head": users["head"]}
     for username, (given, surname) in HEAD_NAMES.items():
-        heads[username] = user_ensure(
-            username=username, role=Role.DEPARTMENT_HEAD, first_name=surname + given, last_name=""
-        )
+        heads[username] = user_ensure(username=username, role=Role.DEPARTMENT_HEAD, first_name=given, last_name=surname)
     departments = []
     for name, head in DEPARTMENTS:
         department, _ = Department.objects.get_or_create(name=name, defaults={"head": heads[head]})

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.choices import ChoiceLabels, ClientTier
+from core.choices import ClientTier
+from core.names import display_name
 from core.validators import NOT_NEGATIVE, PLAUSIBLE_DATE, PLAUSIBLE_PERSONAL_DATE, period_ordered
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -53,7 +54,7 @@ class Department(models.Model):
         return self.name
 
 
-class Grade(ChoiceLabels, models.Model):
+class Grade(models.Model):
     """A grade of account manager (等级): pay, allowance, which client tiers it may serve, whom it may supervise."""
 
     class Code(models.TextChoices):
@@ -135,7 +136,7 @@ class AccountManagerQuerySet(models.QuerySet):
         return self.filter(status=AccountManager.Status.ACTIVE)
 
 
-class AccountManager(ChoiceLabels, models.Model):
+class AccountManager(models.Model):
     """An account manager (客户经理). The grade is not a field: it follows from the GradeChange history.
 
     Who may supervise whom depends on both grades, so managers.services.supervisor_validate checks it: the services
@@ -183,11 +184,11 @@ class AccountManager(ChoiceLabels, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user.get_full_name() or self.user.username} ({self.employee_no})"
+        return f"{display_name(self.user)} ({self.employee_no})"
 
     @property
     def name(self) -> str:
-        return self.user.get_full_name() or self.user.username
+        return display_name(self.user)
 
     def grade_on(self, day: date | None = None) -> Grade | None:
         """The grade in force on the day (today by default), or None before the first GradeChange."""
@@ -205,7 +206,7 @@ class AccountManager(ChoiceLabels, models.Model):
         return self.grade_on()
 
 
-class GradeChange(ChoiceLabels, models.Model):
+class GradeChange(models.Model):
     """A change of grade (等级升降). Never edited: a correction is a new change. The current grade follows these."""
 
     class Reason(models.TextChoices):
@@ -381,7 +382,7 @@ class Assistant(models.Model):
         verbose_name_plural = _("key-account assistants")
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.username
+        return display_name(self.user)
 
 
 class AssistantKpi(models.Model):
@@ -488,7 +489,7 @@ class TrainingRecord(models.Model):
         period_ordered(self.start, self.end, end_field="end")
 
 
-class Target(ChoiceLabels, models.Model):
+class Target(models.Model):
     """A work plan target (工作计划 / 任务指标) of a manager for a period; may be split down the supervision line."""
 
     class Horizon(models.TextChoices):

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from core.permissions import GRADES_SHARE_ONE_ROW, MATRIX, Action, Actor, Kind, Scope, actor_for, scope_for_role
@@ -122,13 +122,14 @@ def manager_profile(*, user: AbstractBaseUser, day: date | None = None) -> dict[
 
 
 def acting_manager(user: User) -> AccountManager | None:
-    """manager_for_user, looked up once per user object: one page asks several permission questions."""
-    cached = getattr(user, "_permissions_manager_cache", False)
-    if cached is False:
-        cached = manager_for_user(user)
-        if user.is_authenticated:
-            user._permissions_manager_cache = cached
-    return cached
+    """manager_for_user, read once per user object into Django's own relation cache (a missing manager is cached
+    too): one page asks several permission questions."""
+    if not user.is_authenticated:
+        return None
+    prefetch_related_objects(
+        [user], Prefetch("account_manager", queryset=AccountManager.objects.select_related("department"))
+    )
+    return getattr(user, "account_manager", None)
 
 
 def actor_of(user: User) -> Actor | None:

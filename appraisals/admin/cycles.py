@@ -269,6 +269,7 @@ class AppraisalCycleAdmin(SimpleHistoryAdmin):
         "closed_by",
         "close_reason",
         "missing_ratings",
+        "cycle_page",
     ]
     fields = [
         "name",
@@ -297,6 +298,13 @@ class AppraisalCycleAdmin(SimpleHistoryAdmin):
         if obj is not None and obj.state != AppraisalCycle.State.DRAFT:
             return False
         return super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("HR's cycle page"))
+    def cycle_page(self, obj: AppraisalCycle) -> str:
+        """Where HR follows what is missing and opens, reminds, closes and pays, each as a job with its progress."""
+        if obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("cycles:detail", args=[obj.pk]), _("Open the cycle page"))
 
     @admin.display(description=_("ratings still missing"))
     def missing_ratings(self, obj: AppraisalCycle) -> str:

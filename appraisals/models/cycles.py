@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from appraisals.models.plans import AppraisalPlan, Indicator, Template
-from core.choices import ChoiceLabels
 from core.validators import PLAUSIBLE_DATE, period_ordered
 from managers.models import AccountManager, Grade
 
@@ -85,7 +84,7 @@ class CycleRow(models.Model):
         return None
 
 
-class AppraisalCycle(ChoiceLabels, CycleRow):
+class AppraisalCycle(CycleRow):
     """An appraisal cycle (考核周期): a template over a period; draft → open → review → closed (read-only)."""
 
     class Kind(models.TextChoices):
@@ -181,7 +180,7 @@ class AppraisalCycle(ChoiceLabels, CycleRow):
 RATING_STATES = (AppraisalCycle.State.OPEN, AppraisalCycle.State.REVIEW)
 
 
-class Appraisal(ChoiceLabels, CycleRow):
+class Appraisal(CycleRow):
     """One manager in one cycle: scores by dimension, the total, the band, and the frozen explanation."""
 
     class Band(models.TextChoices):

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -38,6 +39,8 @@ from appraisals.services.policies import cycle_scoring_policy, managers_gaps
 from appraisals.services.results import Remade, recommendations_remake
 from appraisals.services.scoring import AppraisalResult, RatingSummary, appraisal_score, result_write, scoring_plan
 from core.roles import Role, role_of
+from notifications.events import APPEAL_DECIDED
+from notifications.services import notify
 
 # The fields a re-score writes: those the close writes, but for finalised_at (the result is final since the close).
 SCORE_FIELDS = ["performance_score", "behaviour_score", "ability_score", "spot_check_effect", "total_score", "band"]
@@ -84,6 +87,17 @@ def _close(appeal: Appeal, *, state: str, resolution: str, by: AbstractBaseUser)
     appeal._history_user = by  # outside a request the history would not know who
     appeal.full_clean()
     appeal.save()
+    appraisal = appeal.appraisal
+    notify(
+        event=APPEAL_DECIDED,
+        recipient=appraisal.manager.user,
+        params={
+            "cycle": str(appraisal.cycle),
+            "decision": state,
+            "link": reverse("appraisals:detail", args=[appraisal.pk]),
+        },
+        key=f"appeal:{appeal.pk}",
+    )
     return appeal
 
 

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -52,6 +53,8 @@ from core.jobs import job_lock
 from core.roles import GROUP_NAMES, Role
 from managers.models import AccountManager
 from managers.selectors import managers_with_grade
+from notifications.events import RATING_OVERDUE, RESULT_PUBLISHED
+from notifications.services import Notice, notify_many
 
 State = AppraisalCycle.State
 
@@ -150,15 +153,22 @@ def _open_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None) -> Appraisa
     return cycle
 
 
+def cycle_open_check(*, cycle: AppraisalCycle) -> None:
+    """Refuse (ValidationError) to open a cycle that is not a draft; also asked before an opening is queued, so HR
+    hears of the refusal at once."""
+    if cycle.state != State.DRAFT:
+        raise ValidationError(
+            _("The cycle %(cycle)s is %(state)s: only a draft cycle can be opened."),
+            code="cycle_not_draft",
+            params={"cycle": str(cycle), "state": cycle.get_state_display()},
+        )
+
+
 @transaction.atomic
 def cycle_open(*, cycle: AppraisalCycle, by: AbstractBaseUser | None = None) -> AppraisalCycle:
     """Open a draft cycle: one appraisal per active manager and the pending self, head and peer rating tasks."""
     cycle = _lock(cycle)
-    if cycle.state != State.DRAFT:
-        raise ValidationError(
-            _("The cycle %(cycle)s is %(state)s: only a draft cycle can be opened.")
-            % {"cycle": cycle, "state": cycle.get_state_display()}
-        )
+    cycle_open_check(cycle=cycle)
     return _open_locked(cycle, by)
 
 
@@ -318,15 +328,16 @@ def cycle_close_check(*, cycle: AppraisalCycle, reason: str = "") -> int:
         return 0
     if cycle.state not in (State.OPEN, State.REVIEW):
         raise ValidationError(
-            _("The cycle %(cycle)s is %(state)s: only an open cycle or one in review can be closed.")
-            % {"cycle": cycle, "state": cycle.get_state_display()}
+            _("The cycle %(cycle)s is %(state)s: only an open cycle or one in review can be closed."),
+            code="cycle_not_closable",
+            params={"cycle": str(cycle), "state": cycle.get_state_display()},
         )
     missing = cycle_missing_ratings(cycle=cycle).count()
     if missing and not (reason or "").strip():
         raise ValidationError(
-            _("%(count)s rating(s) are still missing: give a reason to close the cycle without them.")
-            % {"count": missing},
+            _("%(count)s rating(s) are still missing: give a reason to close the cycle without them."),
             code="ratings_missing",
+            params={"count": missing},
         )
     return missing
 
@@ -396,9 +407,9 @@ def _close_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None, reason: st
     incomplete = sum(1 for appraisal in appraisals if appraisal.incomplete)
     if incomplete and not reason:
         raise ValidationError(
-            _("%(count)s appraisal(s) would be held as incomplete: give a reason to close the cycle with them.")
-            % {"count": incomplete},
+            _("%(count)s appraisal(s) would be held as incomplete: give a reason to close the cycle with them."),
             code="appraisals_incomplete",
+            params={"count": incomplete},
         )
     _appraisals_freeze(appraisals, attached, by)
     # Marked closed last: from here on the models refuse any write to the cycle and what belongs to it.
@@ -410,7 +421,22 @@ def _close_locked(cycle: AppraisalCycle, by: AbstractBaseUser | None, reason: st
     # Use of results (考评结果的使用): the rule's recommendations come with the close, in the same transaction; an
     # appraisal held as incomplete has no band, so the rule recommends nothing for it.
     recommendations_make(cycle=cycle)
+    _results_published_notify(cycle, appraisals)
     return cycle
+
+
+def _results_published_notify(cycle: AppraisalCycle, appraisals: list[Appraisal]) -> None:
+    """Tell each manager their result is published (a fixed number of queries, sent after the commit)."""
+    users = dict(AccountManager.objects.filter(pk__in={a.manager_id for a in appraisals}).values_list("pk", "user_id"))
+    notices = [
+        Notice(
+            recipient_id=users[appraisal.manager_id],
+            key=f"appraisal:{appraisal.pk}",
+            params={"cycle": str(cycle), "link": reverse("appraisals:detail", args=[appraisal.pk])},
+        )
+        for appraisal in appraisals
+    ]
+    notify_many(event=RESULT_PUBLISHED, notices=notices)
 
 
 @transaction.atomic
@@ -489,6 +515,19 @@ def cycle_deadline_pass(*, cycle: AppraisalCycle, today: dt.date) -> str:
     cycle.held_at = timezone.now()
     cycle.save(update_fields=["state", "held_at"])
     fairness_review_cycle(cycle=cycle)
+    overdue = missing.filter(rater__isnull=False).values("rater_id").annotate(count=Count("pk")).order_by("rater_id")
+    path = reverse("appraisals:pending_ratings")
+    notify_many(
+        event=RATING_OVERDUE,
+        notices=[
+            Notice(
+                recipient_id=row["rater_id"],
+                key=f"cycle:{cycle.pk}",
+                params={"cycle": str(cycle), "count": row["count"], "link": path},
+            )
+            for row in overdue
+        ],
+    )
     return HELD
 
 

@@ -18,9 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
-from appraisals.models import RATING_STATES, Indicator, RaterType, Rating, RatingDraft, RatingScore
+from appraisals.models import RATING_STATES, AppraisalCycle, Indicator, RaterType, Rating, RatingDraft, RatingScore
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
 from appraisals.selectors import indicators_rated_by
+from core.names import display_name
+from notifications.events import RATING_DUE
+from notifications.models import ChannelKind
+from notifications.services import Notice, notify_many
 
 # Values at the extremes of the scale must be justified in a comment.
 VALUES_NEEDING_COMMENT = (SCALE_MIN, SCALE_MAX)
@@ -230,17 +234,34 @@ def rating_submit(
     return rating_scores_save(rating=rating, scores=scores, comment=comment)
 
 
-@transaction.atomic
-def ratings_remind(*, today: dt.date) -> int:
-    """E-mail each rater with pending ratings, at most once a day per rater; returns how many were e-mailed.
+def ratings_remind_check(*, cycle: AppraisalCycle) -> None:
+    """Refuse (ValidationError) to remind the raters of a cycle that takes no ratings (a draft or a closed one)."""
+    if cycle.state not in RATING_STATES:
+        raise ValidationError(
+            _("The cycle %(cycle)s is %(state)s: its raters are reminded only while it is open or in review."),
+            code="cycle_takes_no_ratings",
+            params={"cycle": str(cycle), "state": cycle.get_state_display()},
+        )
 
-    The reminder dates are written in the same transaction as the sending: if the mail server fails, nothing is
-    marked and the next run tries again; a rater already reminded today (for any rating) is skipped.
+
+@transaction.atomic
+def ratings_remind(*, today: dt.date, cycle: AppraisalCycle | None = None) -> int:
+    """Remind each rater with pending ratings (of one cycle when given), at most once a day per rater; returns how
+    many were reminded.
+
+    Each rater is told through their channel (notifications): e-mail, the default, is sent here as before; a
+    robot's message is sent by its own job after the commit. The reminder dates are written in the same transaction
+    as the e-mails: if the mail server fails, nothing is marked and the next run tries again; a rater already
+    reminded today (for any rating) is skipped.
     """
     reminded_today = Rating.objects.filter(last_reminded_on=today, rater__isnull=False).values("rater_id")
+    pending = Rating.objects.filter(
+        rater__isnull=False, submitted_at__isnull=True, appraisal__cycle__state__in=RATING_STATES
+    )
+    if cycle is not None:
+        pending = pending.filter(appraisal__cycle=cycle)
     pending = list(
-        Rating.objects.filter(rater__isnull=False, submitted_at__isnull=True, appraisal__cycle__state__in=RATING_STATES)
-        .exclude(rater__email="")
+        pending.exclude(rater__email="")
         .exclude(rater_id__in=reminded_today)
         .filter(Q(last_reminded_on__isnull=True) | Q(last_reminded_on__lt=today))
         .select_related("rater", "appraisal__cycle")
@@ -251,19 +272,35 @@ def ratings_remind(*, today: dt.date) -> int:
         by_rater[rating.rater_id].append(rating)
     if not by_rater:
         return 0
-    link = settings.SITE_URL + reverse("appraisals:pending_ratings")
+    path = reverse("appraisals:pending_ratings")
+    link = settings.SITE_URL + path
+    deadlines = {
+        rater_id: min(rating.appraisal.cycle.rating_deadline for rating in ratings)
+        for rater_id, ratings in by_rater.items()
+    }
+    notices = [
+        Notice(
+            recipient_id=rater_id,
+            key=today.isoformat(),
+            params={"count": len(ratings), "deadline": deadlines[rater_id].isoformat(), "link": path},
+        )
+        for rater_id, ratings in by_rater.items()
+    ]
+    kinds = notify_many(event=RATING_DUE, notices=notices, email_by_caller=True)
     messages = []
-    for ratings in by_rater.values():
+    for rater_id, ratings in by_rater.items():
+        if kinds[rater_id] != ChannelKind.EMAIL:
+            continue
         rater = ratings[0].rater
-        deadline = min(rating.appraisal.cycle.rating_deadline for rating in ratings)
+        deadline = deadlines[rater_id]
         subject = ngettext("You have %(count)d pending rating", "You have %(count)d pending ratings", len(ratings)) % {
             "count": len(ratings)
         }
         body = _(
             "Dear %(name)s,\n\n%(subject)s in the appraisal. The earliest rating deadline is %(deadline)s.\n"
             "Please rate at: %(link)s\n"
-        ) % {"name": rater.get_full_name() or rater.username, "subject": subject, "deadline": deadline, "link": link}
+        ) % {"name": display_name(rater), "subject": subject, "deadline": deadline, "link": link}
         messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [rater.email]))
     Rating.objects.filter(pk__in=[rating.pk for rating in pending]).update(last_reminded_on=today)
     send_mass_mail(messages, fail_silently=False)
-    return len(messages)
+    return len(by_rater)

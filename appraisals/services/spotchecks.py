@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -18,6 +19,8 @@ from appraisals.models.draws import DRAW_ALGORITHM
 from appraisals.services.draws import draw_make, draw_reruns
 from core.roles import Role, role_of
 from managers.models import AccountManager
+from notifications.events import SPOT_CHECK_PROBLEM
+from notifications.services import notify
 
 
 def spot_check_policy_active() -> SpotCheckPolicy | None:
@@ -122,4 +125,11 @@ def spot_check_record(
     locked.recorded_by = by
     locked.full_clean()
     locked.save()
+    if locked.score_effect < 0:  # a deduction: the check found a problem
+        notify(
+            event=SPOT_CHECK_PROBLEM,
+            recipient=locked.manager.user,
+            params={"checked_on": checked_on.isoformat(), "link": reverse("appraisals:mine")},
+            key=f"spot-check:{locked.pk}",
+        )
     return locked

@@ -9,8 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from appraisals.filtersets import CycleResultsFilterSet
-from appraisals.selectors import can_see_all_results, cycle_latest_closed, cycle_results_ranking, cycles_with_results
+from appraisals.selectors import (
+    can_see_all_results,
+    cycle_latest_closed,
+    cycle_results_filters,
+    cycles_with_results,
+    sorted_results,
+)
 
 # A page of the ranking: a whole cycle of 2,000 appraisals on one page is ~900 KB of HTML and seconds to render.
 PAGE_SIZE = 50
@@ -31,7 +36,7 @@ def cycle_results(request: HttpRequest) -> HttpResponse:
         cycle = cycle_latest_closed() or (cycles[0] if cycles else None)
     context = {"cycles": cycles, "cycle": cycle, "filter": None, "page": None, "rows": []}
     if cycle is not None:
-        filterset = CycleResultsFilterSet(request.GET, queryset=cycle_results_ranking(cycle=cycle))
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        filterset = cycle_results_filters(cycle=cycle, filters=request.GET)
+        page = Paginator(sorted_results(filterset.qs), PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(filter=filterset, page=page, rows=list(page))
     return render(request, "appraisals/cycles/results.html", context)

@@ -108,7 +108,7 @@ def appraisal_appeal_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def line_results_view(request: HttpRequest) -> HttpResponse:
     """My line's results: the latest closed cycle, everyone in the user's line or department side by side."""
-    results = line_results(user=request.user)
+    results = line_results(user=request.user, filters=request.GET)
     if results is None:
         raise Http404(_("You supervise no one."))
     return render(request, "appraisals/results/line.html", {"results": results})

@@ -11,24 +11,18 @@ that a figure looks the same on every page.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from core.names import chinese_reader, display_name
 
 register = template.Library()
 
 EMPTY = "—"
 # The symbol a Chinese reader expects; an English page spells the ISO code, which cannot be misread as yen.
 CURRENCY_SYMBOLS_ZH = {"CNY": "¥"}
-# Han characters (and the middle dot of transliterated names): a name written this way reads family name first,
-# with no space, whatever the page's language.
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u00b7\u30fb]")
-
-
-def _chinese() -> bool:
-    return (translation.get_language() or "").lower().startswith("zh")
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -60,7 +54,7 @@ def money(value: object, currency: str = "CNY") -> str:
     currency = (currency or "CNY").upper()
     figure = number(abs(amount))
     sign = "-" if amount < 0 and figure != "0.00" else ""
-    symbol = CURRENCY_SYMBOLS_ZH.get(currency) if _chinese() else None
+    symbol = CURRENCY_SYMBOLS_ZH.get(currency) if chinese_reader() else None
     if symbol:
         return f"{sign}{symbol}{figure}"
     return f"{currency} {sign}{figure}"
@@ -93,18 +87,6 @@ def when(value: dt.datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-def person_name(first: str, last: str, *, chinese_reader: bool) -> str:
-    """A person's name in the reader's order: a name written in Han characters family name first with no space
-    (董子涵) in every language; a name in Latin letters family name first on a Chinese page (Zhang Hui) and given
-    name first on an English one (Hui Zhang)."""
-    first, last = (first or "").strip(), (last or "").strip()
-    if not first or not last:
-        return first or last
-    if _CJK.search(first + last):
-        return f"{last}{first}"
-    return f"{last} {first}" if chinese_reader else f"{first} {last}"
-
-
 @register.filter
 def person(value: object) -> str:
     """The name of a user, or of anyone with a ``user`` (an account manager, an assistant), in the reader's order;
@@ -114,4 +96,4 @@ def person(value: object) -> str:
     user = getattr(value, "user", value)
     if not hasattr(user, "first_name"):
         return str(value)
-    return person_name(user.first_name, user.last_name, chinese_reader=_chinese()) or user.get_username()
+    return display_name(user)

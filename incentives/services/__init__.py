@@ -1,8 +1,9 @@
 """Business rules of pay and recognition (writes). Admin actions, pages, tasks and the demo all call these."""
 
-from incentives.services.payroll import COMPUTED_FIELDS, pay_statements_generate
+from incentives.services.payroll import COMPUTED_FIELDS, pay_statements_generate, pay_statements_generate_check
 from incentives.services.payroll_lines import GradeSpan, employed_days, grade_spans
 from incentives.services.schemes import (
+    cycle_pay_month,
     departure_record,
     month_code,
     pay_period_create,
@@ -20,6 +21,7 @@ from incentives.services.statements import (
 __all__ = [
     "COMPUTED_FIELDS",
     "GradeSpan",
+    "cycle_pay_month",
     "departure_record",
     "employed_days",
     "grade_spans",
@@ -32,5 +34,6 @@ __all__ = [
     "pay_scheme_create",
     "pay_statement_approve",
     "pay_statements_generate",
+    "pay_statements_generate_check",
     "recognition_award",
 ]

@@ -44,6 +44,13 @@ LOOKBACK_MONTHS = 24
 
 def _lock_draft_period(period: PayPeriod) -> PayPeriod:
     period = PayPeriod.objects.select_for_update().get(pk=period.pk)
+    pay_statements_generate_check(period=period)
+    return period
+
+
+def pay_statements_generate_check(*, period: PayPeriod) -> None:
+    """Refuse (ValidationError, with a code and parameters) what generation would refuse for the period as it is
+    read: a period no longer a draft, or not one calendar month. Also asked before generation is queued."""
     if period.state != PayPeriod.State.DRAFT:
         raise ValidationError(
             _(
@@ -60,7 +67,6 @@ def _lock_draft_period(period: PayPeriod) -> PayPeriod:
             code="pay_period_not_month",
             params={"period": str(period)},
         )
-    return period
 
 
 def _months_before(day: date, months: int) -> date:

@@ -8,8 +8,10 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisals.models import AppraisalCycle
 from incentives.models import Departure, PayPeriod, PayScheme, PerformanceBasis, WithoutAppraisal, month_end
 from incentives.money import ZERO
 from managers.models import AccountManager, Grade
@@ -76,6 +78,20 @@ def pay_period_for_month(*, day: date) -> PayPeriod:
             )
         period = pay_period_create(start=start)
     return period
+
+
+def cycle_pay_month(*, cycle: AppraisalCycle) -> date:
+    """The month whose pay a closed cycle's page offers to generate: the month it closed in, the first whose
+    statements are generated after the close and so carry its scores (or, paid in arrears, its catch-up lines)."""
+    if not cycle.is_closed:
+        raise ValidationError(
+            _("The cycle %(cycle)s is not closed: the pay that carries its scores is generated once it closes."),
+            code="cycle_not_closed",
+            params={"cycle": str(cycle)},
+        )
+    # A closed cycle written without its closing time (imported history) is paid from the month its period ends.
+    closed = timezone.localtime(cycle.closed_at).date() if cycle.closed_at else cycle.period_end
+    return closed.replace(day=1)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -19,6 +20,8 @@ from incentives.exports import payroll_rows, render_csv, render_xlsx
 from incentives.models import PayPeriod, PayStatement, Recognition
 from incentives.money import CURRENCY, ZERO, money
 from managers.models import AccountManager
+from notifications.events import PAY_APPROVED
+from notifications.services import Notice, notify_many
 
 # --- approval, corrections --------------------------------------------------------------------------------------
 
@@ -37,7 +40,26 @@ def pay_statement_approve(*, statement: PayStatement, by: AbstractBaseUser) -> P
     statement.approved_by = by
     statement.full_clean()
     statement.save()
+    _approved_notify([statement])
     return statement
+
+
+def _approved_notify(statements: list[PayStatement]) -> None:
+    """Tell each manager their statement is approved (no amount in the message: a robot posts to a group)."""
+    users = dict(AccountManager.objects.filter(pk__in={s.manager_id for s in statements}).values_list("pk", "user_id"))
+    periods = dict(PayPeriod.objects.filter(pk__in={s.period_id for s in statements}).values_list("pk", "code"))
+    notices = [
+        Notice(
+            recipient_id=users[statement.manager_id],
+            key=f"statement:{statement.pk}",
+            params={
+                "period": periods[statement.period_id],
+                "link": reverse("incentives:statement", args=[statement.pk]),
+            },
+        )
+        for statement in statements
+    ]
+    notify_many(event=PAY_APPROVED, notices=notices)
 
 
 @transaction.atomic
@@ -59,6 +81,7 @@ def pay_period_approve(*, period: PayPeriod, by: AbstractBaseUser) -> int:
         bulk_update_with_history(
             drafts, PayStatement, fields=["state", "approved_at", "approved_by"], default_change_reason="approved"
         )
+        _approved_notify(drafts)
     if period.state != PayPeriod.State.APPROVED:
         period.state = PayPeriod.State.APPROVED
         period.approved_at = now

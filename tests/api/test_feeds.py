@@ -99,6 +99,7 @@ def test_valid_rows_only_writes_the_good_ones_and_lists_the_refused(clients) -> 
             "line": 3,
             "client_code": "NOPE-404",
             "month": "2026-01",
+            "external_id": "",  # the refused-row shape is shared with the interactions feed
             "errors": {"client_code": ["No client has the registration code “NOPE-404”."]},
         }
     ]

@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
+# The artefact folder of the browser tests (README: "Screenshots"); CI leaves it in the checkout's var/screenshots.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", Path(settings.BASE_DIR) / "var" / "screenshots"))
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless told it is safe
 # (the tests use the ORM only between browser steps).
@@ -55,6 +56,8 @@ def page_for(chromium, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
+        # A post and the page it leads to, on a machine whose two cores are shared, can take longer than a click.
+        page.set_default_navigation_timeout(30000)
         page.base_url = live_server.url
         return page
 
@@ -72,7 +75,30 @@ def login(page, username: str, password: str) -> None:
 
 
 def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def page_screenshot(page, language: str, name: str) -> Path:
+    """A full-page screenshot filed by language and viewport width: <SCREENSHOTS>/<language>/<width>/<name>.png."""
+    return screenshot(page, f"{language}/{page.viewport_size['width']}/{name}")
+
+
+# What axe-core calls serious or critical blocks a user (text they cannot read, a field with no name); lesser
+# findings are reported by axe but do not fail the tests.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line per element: rule, target, help URL."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}) {node['target']}: {violation['help']} {violation['helpUrl']}"
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+        for node in violation["nodes"]
+    ]

@@ -13,7 +13,7 @@ from django.urls import reverse
 from clients.imports import import_jobs
 from clients.models import Assignment, Client
 from clients.services import assignment_create
-from clients.tasks import client_import_check_task
+from clients.tasks import import_check_task
 from clients.tiering import tiering_run
 from core.choices import ClientTier
 from tests.clients.factories import BusinessRecordFactory, ClientFactory, InteractionFactory
@@ -110,7 +110,7 @@ def test_a_bad_csv_uploaded_in_the_admin_lists_every_bad_row_and_imports_nothing
 
     response = admin_client.post(reverse("admin:clients_client_import"), {"import_file": upload, "format": "0"})
     token = response.url.rstrip("/").rsplit("/", 1)[-1]
-    client_import_check_task.apply(args=[token], task_id=import_jobs(token)["check"])  # the check job
+    import_check_task.apply(args=[token], task_id=import_jobs(token)["check"])  # the check job
 
     page = admin_client.get(response.url).content.decode()
     assert "2 of 3 rows are refused: nothing will be imported." in page

@@ -1,4 +1,5 @@
-"""Business records carry profit: imported (all or nothing) and entered in the admin through business_record_upsert."""
+"""Business records carry profit: imported (all or nothing, through the import jobs' runner, which reuses the nightly
+feed's checks and upsert) and entered in the admin through business_record_upsert."""
 
 from __future__ import annotations
 
@@ -6,18 +7,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import tablib
 from django.urls import reverse
 
 from clients.models import BusinessRecord
-from clients.resources import BusinessRecordResource, import_errors
 from tests.clients.factories import BusinessRecordFactory, ClientFactory
+from tests.clients.test_import import import_errors, imported
 
 pytestmark = pytest.mark.django_db
 
 
-def csv(text: str) -> tablib.Dataset:
-    return tablib.Dataset().load(text.strip() + "\n", format="csv")
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
 
 
 def test_a_business_file_imports_volume_profit_and_replaces_a_recorded_month() -> None:
@@ -28,7 +29,7 @@ client,month,volume,profit,products_used
 91310000AAA,2026-05-01,1200.50,-30.25,3
 91310000AAA,2026-06-17,800,,2
 """
-    result = BusinessRecordResource().import_data(csv(text))
+    result = imported("business_records", text)
 
     assert import_errors(result) == []
     rows = {r.month: (r.volume, r.profit, r.products_used) for r in BusinessRecord.objects.filter(client=client)}
@@ -45,7 +46,7 @@ client,month,volume,profit,products_used
 91310000AAA,2026-05-01,100,10,1
 91310000ZZZ,2026-05-01,100,10,1
 """
-    result = BusinessRecordResource().import_data(csv(text))
+    result = imported("business_records", text)
 
     assert any(line.startswith("line 3") for line in import_errors(result))
     assert not BusinessRecord.objects.exists()

@@ -1,14 +1,17 @@
-"""CSV import and export of clients and assignments: all or nothing, every bad line reported with its number."""
+"""CSV import (through the import jobs' runner) and export of clients and assignments: all or nothing, every bad
+line reported with its number."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-import tablib
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from clients.imports import ImportReport, import_report, import_run, import_store
 from clients.models import Assignment, Client
-from clients.resources import AssignmentResource, ClientResource, import_errors
+from clients.resources import AssignmentResource, ClientResource
 from core.choices import ClientTier
 from tests.clients.factories import ClientFactory
 from tests.managers.factories import AccountManagerFactory
@@ -22,8 +25,26 @@ def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def csv(text: str) -> tablib.Dataset:
-    return tablib.Dataset().load(text.strip() + "\n", format="csv")
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+def imported(kind: str, text: str) -> ImportReport:
+    """Apply the file as the import's apply job does; the report (a refused file raises, having written nothing)."""
+    token = import_store(SimpleUploadedFile("f.csv", (text.strip() + "\n").encode()), fmt="csv", kind=kind)
+    try:
+        return import_run(token=token, apply=True)
+    except ValidationError:
+        return import_report(token, "apply")
+
+
+def import_errors(report: ImportReport) -> list[str]:
+    """Every refused row as "line N: column: reasons", N counted in the file (the header is line 1)."""
+    return [
+        f"line {row.line}: " + "; ".join(f"{name}: {' '.join(messages)}" for name, messages in row.errors.items())
+        for row in report.refused
+    ]
 
 
 GOOD_CLIENTS = """
@@ -34,7 +55,7 @@ registration_code,name,industry,size,status,address,tier
 
 
 def test_a_good_client_file_imports_and_never_sets_the_tier() -> None:
-    result = ClientResource().import_data(csv(GOOD_CLIENTS))
+    result = imported("clients", GOOD_CLIENTS)
 
     assert import_errors(result) == []
     acme = Client.objects.get(registration_code="91310000AAA")
@@ -54,7 +75,7 @@ registration_code,name,industry,size,status,address
 91310000DDD,Twice Co,Retail,small,active,
 91310000EEE,,Retail,small,sleeping,
 """
-    result = ClientResource().import_data(csv(text))
+    result = imported("clients", text)
 
     errors = import_errors(result)
     # File lines: 1 header, 2 OLD (fine), 3 CCC bad size, 4 no code, 5 DDD (fine), 6 DDD again, 7 EEE no name + status
@@ -84,7 +105,7 @@ CORE1,S001,2026-01-01,initial
 PLAIN1,T001,2026-01-01,initial
 PLAIN1,S001,2026-06-01,trainee overloaded
 """
-    result = AssignmentResource().import_data(csv(text))
+    result = imported("assignments", text)
 
     assert import_errors(result) == []
     history = list(plain.assignments.order_by("start").values_list("manager__employee_no", "start", "end"))
@@ -104,13 +125,13 @@ CORE1,S001,01/02/2026x,bad date
 CORE1,S001,2026-01-01,
 PLAIN1,T001,2025-12-01,starts before the current assignment
 """
-    result = AssignmentResource().import_data(csv(text))
+    result = imported("assignments", text)
 
     errors = import_errors(result)
     assert [error.split(":")[0] for error in errors] == [f"line {n}" for n in (3, 4, 5, 6, 7, 8)]
     assert "A trainee account manager may not serve core clients" in errors[0]
-    assert "No client with registration code “NOPE”" in errors[1]
-    assert "No account manager with employee number “X999”" in errors[2]
+    assert "No client has the registration code “NOPE”" in errors[1]
+    assert "No account manager has the staff number “X999”" in errors[2]
     assert "start:" in errors[3]
     assert "reason: This column is required." in errors[4]
     assert "before the current one" in errors[5]
@@ -119,8 +140,8 @@ PLAIN1,T001,2025-12-01,starts before the current assignment
 
 def test_export_contains_every_row(people, django_assert_max_num_queries) -> None:
     senior, trainee, core, plain = people
-    AssignmentResource().import_data(csv("client,manager,start,reason\nCORE1,S001,2026-01-01,initial\n"))
-    AssignmentResource().import_data(csv("client,manager,start,reason\nPLAIN1,T001,2026-01-01,initial\n"))
+    imported("assignments", "client,manager,start,reason\nCORE1,S001,2026-01-01,initial\n")
+    imported("assignments", "client,manager,start,reason\nPLAIN1,T001,2026-01-01,initial\n")
 
     with django_assert_max_num_queries(1):  # the assignments joined to client, manager and user: one query
         exported = AssignmentResource().export(Assignment.objects.order_by("client__registration_code"))
@@ -134,7 +155,7 @@ def test_export_contains_every_row(people, django_assert_max_num_queries) -> Non
 
 
 def test_an_ambiguous_assignment_date_is_a_row_error_not_a_guess(people) -> None:
-    result = AssignmentResource().import_data(csv("client,manager,start,reason\nCORE1,S001,01/02/2026,initial\n"))
+    result = imported("assignments", "client,manager,start,reason\nCORE1,S001,01/02/2026,initial\n")
 
     errors = import_errors(result)
     assert len(errors) == 1 and errors[0].startswith("line 2")

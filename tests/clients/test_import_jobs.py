@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from clients.imports import client_import_run, import_date, import_jobs, import_report, import_store
 from clients.models import Client
-from clients.tasks import client_import_apply_task, client_import_check_task
+from clients.tasks import import_apply_task, import_check_task
 from core.choices import ClientTier
 from core.models import JobOccurrence
 from tests.appraisals.factories_results import hr_user
@@ -44,7 +44,7 @@ def test_the_check_names_every_bad_line_and_writes_nothing() -> None:
         "91310000DDD,Twice Co,Retail,small,active,,\n"
         "91310000EEE,,Retail,small,sleeping,,\n"
     )
-    client_import_check_task.apply(args=[token])
+    import_check_task.apply(args=[token])
 
     report = import_report(token, "check")
     assert (report.rows, report.refused_count) == (6, 4)
@@ -60,9 +60,9 @@ def test_apply_upserts_by_registration_code_never_sets_the_tier_and_is_idempoten
     ClientFactory(registration_code="91310000OLD", name="Old name", tier=ClientTier.CORE)
     token = stored(HEADER + "91310000OLD,New name,Retail,small,active,,ordinary\n91310000NEW,New Co,Retail,large,,,\n")
 
-    client_import_apply_task.apply(args=[token])
+    import_apply_task.apply(args=[token])
     first = import_report(token, "apply")
-    client_import_apply_task.apply(args=[token])
+    import_apply_task.apply(args=[token])
     second = import_report(token, "apply")
 
     assert (first.created, first.updated, first.applied) == (1, 1, True)
@@ -77,10 +77,10 @@ def test_apply_upserts_by_registration_code_never_sets_the_tier_and_is_idempoten
 
 def test_apply_with_a_bad_row_is_refused_and_writes_nothing() -> None:
     token = stored(HEADER + "91310000AAA,Acme,Retail,small,active,,\n91310000BBB,Bad,Retail,huge,active,,\n")
-    client_import_apply_task.apply(args=[token])
+    import_apply_task.apply(args=[token])
 
     assert not Client.objects.exists()
-    assert JobOccurrence.objects.get(task="client import apply").status == "refused"
+    assert JobOccurrence.objects.get(task="import apply").status == "refused"
     assert import_report(token, "apply").refused_count == 1
 
 
@@ -95,16 +95,16 @@ def test_the_admin_flow_upload_check_confirm_apply(client) -> None:
     )
     token = response.url.rstrip("/").rsplit("/", 1)[-1]
     assert "Checking every row" in client.get(response.url).content.decode()
-    client_import_check_task.apply(args=[token], task_id=import_jobs(token)["check"])
+    import_check_task.apply(args=[token], task_id=import_jobs(token)["check"])
     assert "Confirm: import every row" in client.get(response.url).content.decode()
 
     assert client.post(response.url).status_code == 302
-    client_import_apply_task.apply(args=[token], task_id=import_jobs(token)["apply"])
+    import_apply_task.apply(args=[token], task_id=import_jobs(token)["apply"])
     page = client.get(response.url).content.decode()
-    assert "Imported: 1 rows (1 clients created, 0 updated)." in page
+    assert "Imported: 1 rows (1 created, 0 updated, 0 unchanged)." in page
     assert Client.objects.get().name == "Acme"
     client.post(response.url)  # a second confirmation starts nothing more
-    assert JobOccurrence.objects.filter(task="clients.client_import_apply").count() <= 1
+    assert JobOccurrence.objects.filter(task="clients.import_apply").count() <= 1
 
 
 def test_a_refused_row_is_shown_on_the_import_page_and_cannot_be_confirmed(client) -> None:
@@ -117,7 +117,7 @@ def test_a_refused_row_is_shown_on_the_import_page_and_cannot_be_confirmed(clien
         },
     )
     token = response.url.rstrip("/").rsplit("/", 1)[-1]
-    client_import_check_task.apply(args=[token], task_id=import_jobs(token)["check"])
+    import_check_task.apply(args=[token], task_id=import_jobs(token)["check"])
     page = client.get(response.url).content.decode()
     assert "1 of 1 rows is refused: nothing will be imported." in page
     assert "<td>2</td><td>91310000AAA</td>" in page and "huge" in page
@@ -174,7 +174,7 @@ def test_100000_rows_one_bad_row_is_reported_and_nothing_imported_without_it_all
     report = measured("check 100,000 rows (one bad)", lambda: client_import_run(token=bad, apply=False))
     assert (report.rows, report.refused_count) == (ROWS, 1)
     assert report.refused[0].line == 50_002 and "huge" in report.refused[0].errors["size"][0]
-    client_import_apply_task.apply(args=[bad])
+    import_apply_task.apply(args=[bad])
     assert not Client.objects.exists()
 
     good = stored(big_file(bad_line=None))

@@ -113,7 +113,7 @@ def test_client_list_annotates_manager_last_interaction_and_this_years_volume(co
     rows = {row.name: row for row in client_list(user=company["senior"].user, filters={})}
 
     row = rows["first client"]
-    assert row.manager_name == "Fang Liu"
+    assert row.current_manager.name == "Fang Liu"
     assert row.last_interaction == today - dt.timedelta(days=3)
     expected = Decimal("150000.50") if today.month > 1 else Decimal("100000")
     assert row.volume_this_year == expected

@@ -350,3 +350,33 @@ def test_a_complaint_that_says_nothing_is_refused_and_nothing_saved(client, line
     assert response.status_code == 200
     assert response.context["forms"]["feedback"].errors
     assert not Feedback.objects.exists()
+
+
+# --- the blank forms, kept by Django's fragment cache ---------------------------------------------------------------
+
+
+def test_a_refused_form_after_a_cached_blank_one_shows_the_input_and_errors_and_the_next_blank_one_is_blank(
+    client, line
+) -> None:
+    client.force_login(line["first"].user)
+    page = reverse("clients:detail", args=[line["client"].pk])
+    assert "invalid-feedback" not in client.get(page).text  # the blank forms are now in the fragment cache
+
+    refused = client.post(
+        reverse("clients:interaction_create", args=[line["client"].pk]),
+        interaction_data(**{"interaction-follow_up_date": f"{TODAY - dt.timedelta(days=5):%Y-%m-%d}"}),
+    ).text
+
+    assert "Visited the plant; they plan a new line" in refused and "invalid-feedback" in refused
+    again = client.get(page).text
+    assert "Visited the plant; they plan a new line" not in again and "invalid-feedback" not in again
+    assert f'value="{TODAY:%Y-%m-%d}"' in again  # the blank form shows today's date
+
+
+def test_the_cached_blank_forms_follow_the_readers_language(client, line) -> None:
+    client.force_login(line["first"].user)
+    page = reverse("clients:detail", args=[line["client"].pk])
+    english = client.get(page, headers={"accept-language": "en"}).text
+    chinese = client.get(page, headers={"accept-language": "zh-hans"}).text
+    assert 'for="id_interaction-summary" class="form-label requiredField">\n                summary' in english
+    assert "summary" not in chinese.split('for="id_interaction-summary"')[1].split("</label>")[0]

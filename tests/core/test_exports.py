@@ -100,7 +100,7 @@ def test_pay_statement_report_only_for_its_owner_and_hr(client) -> None:
     assert client.get(url).status_code == 404
 
     client.force_login(statement.manager.user)
-    assert "13325.00" in client.get(url).content.decode()
+    assert "CNY 13,325.00" in client.get(url).content.decode()  # the total, in the format filters' money
     client.force_login(UserFactory(role=Role.HR))
     rows = xlsx_rows(client.get(url, {"export": "xlsx"}))
     assert ("total", 13325, "CNY") in [tuple(row[:3]) for row in rows]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.urls import reverse
 
 from core.demo import DEMO_ACCOUNTS
-from core.roles import Role
+from core.roles import GROUP_NAMES, Role, role_of
 from home.navigation import nav_links
 from tests.core.factories import UserFactory
 from tests.managers.factories import AccountManagerFactory, DepartmentFactory
@@ -62,10 +62,18 @@ def test_a_department_head_is_offered_the_departments_results_and_no_pay(client)
 def test_the_links_cost_one_query_for_the_role_and_none_per_link(django_assert_num_queries) -> None:
     user = User.objects.get(pk=UserFactory(role=Role.ACCOUNT_MANAGER).pk)
     with django_assert_num_queries(1):  # the user's groups, for the role
-        links = nav_links(user, "/")
-    with django_assert_num_queries(0):  # the role is cached on the user for the rest of the request
-        assert nav_links(user, "/") == links
+        role = role_of(user)
+    with django_assert_num_queries(0):  # the groups are prefetched on this user for the rest of the request
+        assert role_of(user) == role == Role.ACCOUNT_MANAGER
+        links = nav_links(role, "/")
     assert len(links) >= 8
+
+
+def test_a_group_change_on_the_user_is_seen_by_the_next_question() -> None:
+    user = User.objects.get(pk=UserFactory(role=Role.ACCOUNT_MANAGER).pk)
+    assert role_of(user) == Role.ACCOUNT_MANAGER
+    user.groups.add(Group.objects.get(name=GROUP_NAMES[Role.HR]))
+    assert role_of(user) == Role.HR  # HR wins, and the prefetched groups were dropped by add()
 
 
 def test_the_current_page_is_marked(client) -> None:

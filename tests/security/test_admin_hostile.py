@@ -31,6 +31,7 @@ from tests.appraisals.factories import MeasuredValueFactory, SpotCheckDrawFactor
 from tests.clients.factories import BusinessRecordFactory, FeedbackFactory
 from tests.core.factories import UserFactory
 from tests.managers.factories import CertificationFactory, TargetFactory, TrainingRecordFactory
+from tests.notifications.factories import ChannelFactory, DeliveryFactory, PreferenceFactory
 from tests.security.company import Company, company_build
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +207,9 @@ def _every_model_has_a_row(company: Company) -> None:
     BusinessRecordFactory()
     MeasuredValueFactory()
     SpotCheckFactory(draw=SpotCheckDrawFactory())
+    ChannelFactory()
+    PreferenceFactory()
+    DeliveryFactory()
     JobRun.objects.create(name="hostile.sample", status="success", started_at=timezone.now())
     TaskResult.objects.create(task_id="hostile-task-1", status="SUCCESS")
     GroupResult.objects.create(group_id="hostile-group-1")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from clients.admin import IMPORT_MAX_BYTES
 from clients.imports import import_jobs
 from clients.models import Client
-from clients.tasks import client_import_check_task
+from clients.tasks import import_check_task
 from tests.appraisals.factories_results import hr_user
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def checked(client, response) -> str:
     """Run the check job the upload started; the import page's text after it."""
     assert response.status_code == 302
     token = response.url.rstrip("/").rsplit("/", 1)[-1]
-    client_import_check_task.apply(args=[token], task_id=import_jobs(token)["check"])
+    import_check_task.apply(args=[token], task_id=import_jobs(token)["check"])
     return client.get(response.url).content.decode()
 
 
@@ -55,7 +55,7 @@ def test_only_csv_and_xlsx_are_offered(hr) -> None:
     assert [label for _value, label in form.fields["format"].choices] == ["csv", "xlsx"]
     for name in ("assignment", "businessrecord"):
         page = hr.get(reverse(f"admin:clients_{name}_import")).context["form"]
-        assert [label.lower() for _value, label in page.fields["format"].choices] == ["---", "csv", "xlsx"]
+        assert [label.lower() for _value, label in page.fields["format"].choices] == ["csv", "xlsx"]
 
 
 def test_a_genuine_csv_passes_the_check_and_is_checked_by_a_job(hr) -> None:

@@ -84,6 +84,11 @@ ARGUMENT_MAKERS: dict[str, ArgumentMaker] = {
     "appraisals:appeal(pk)": lambda c: {"pk": c.a.appraisals["second"].pk},
     "incentives:statement(pk)": lambda c: {"pk": c.a.statements["second"].pk},
     "incentives:roll_of_honour(year)": lambda c: {"year": 2026},
+    # HR's cycle pages and their buttons (everyone else 403).
+    **{
+        f"cycles:{name}(pk)": lambda c: {"pk": c.closed_cycle.pk}
+        for name in ("detail", "open", "remind", "close", "pay")
+    },
     # HR's jobs: only HR follows them (everyone else 404).
     "job_progress(task_id)": lambda c: {
         "task_id": JobRun.objects.get_or_create(task_id="walk-job", defaults={"name": "pay generation"})[0].task_id
@@ -116,7 +121,12 @@ PUBLIC = {"root()", "healthz()", "login()", "logout()", "set_language()", "appra
 # Pages whose arguments name no one's object (a year): open to every role.
 NOT_OWNED = {"incentives:roll_of_honour(year)"}
 # Pages only HR may open (403 or 404 for every other role).
-HR_ONLY = {"appraisals:cycle_results()", "reports:cycle_results()"}
+HR_ONLY = {
+    "appraisals:cycle_results()",
+    "reports:cycle_results()",
+    "cycles:list()",
+    *(f"cycles:{name}(pk)" for name in ("detail", "open", "remind", "close", "pay")),
+}
 
 # The attackers: everyone of line B (department South), South's head, B's assistant. None of them may see line A.
 ATTACKERS = ["b-senior", "b-first", "b-second", "b-trainee", "south-head", "b-assistant"]

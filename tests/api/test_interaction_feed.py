@@ -1,0 +1,269 @@
+"""The call centre's feed of interactions: one service behind POST /api/interactions/bulk/ and
+manage.py import_interactions; rows found again by their external id, every refused row reported with its line and
+why, all-or-nothing or valid rows only; every run recorded as a FeedRun HR reads in the API and the admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.interaction_feeds import interactions_feed
+from clients.models import FeedRun, Interaction
+from core.roles import Role
+from tests.api.factories import ApiTokenFactory, auth_header
+from tests.appraisals.factories_results import hr_user
+from tests.clients.factories import AssignmentFactory, ClientFactory
+from tests.core.factories import UserFactory
+from tests.managers.factories import AccountManagerFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "external_id,client_code,manager,kind,date,summary\n"
+GOOD = (
+    # ACME's manager on 10 February is E100 (no manager named: the feed finds him); on 1 May it is E200.
+    "CC-1,ACME-001,,call,2026-02-10,Asked about deposit rates\n"
+    "CC-2,ACME-001,E200,visit,2026-05-01T10:30:00+08:00,Visit at the head office\n"
+    "CC-3,BETA-002,,email,2026-06-01,Sent the new tariff\n"
+)
+
+
+@pytest.fixture
+def people():
+    first = AccountManagerFactory(employee_no="E100", grade="senior")
+    second = AccountManagerFactory(employee_no="E200", grade="senior")
+    acme, beta = ClientFactory(registration_code="ACME-001"), ClientFactory(registration_code="BETA-002")
+    AssignmentFactory(client=acme, manager=first, start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
+    AssignmentFactory(client=acme, manager=second, start=dt.date(2026, 4, 1))
+    AssignmentFactory(client=beta, manager=second, start=dt.date(2024, 1, 1))
+    return first, second
+
+
+def _post_csv(http: HttpClient, body: str, all_or_nothing: str = "true", **headers: str):
+    url = reverse("api:interaction-bulk") + f"?all_or_nothing={all_or_nothing}"
+    return http.post(url, body.encode(), content_type="text/csv", **headers)
+
+
+def _hr() -> HttpClient:
+    http = HttpClient()
+    http.force_login(hr_user())
+    return http
+
+
+def _recorded() -> dict[str, tuple[str, str, str, dt.date]]:
+    return {
+        i.external_ref: (i.client.registration_code, i.manager.employee_no, i.kind, i.date)
+        for i in Interaction.objects.select_related("client", "manager")
+    }
+
+
+def test_a_feed_records_each_row_with_the_manager_of_its_day(people) -> None:
+    response = _post_csv(_hr(), HEADER + GOOD)
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["rows"], body["created"], body["updated"], body["unchanged"], body["applied"]) == (3, 3, 0, 0, True)
+    assert _recorded() == {
+        "CC-1": ("ACME-001", "E100", "call", dt.date(2026, 2, 10)),
+        "CC-2": ("ACME-001", "E200", "visit", dt.date(2026, 5, 1)),
+        "CC-3": ("BETA-002", "E200", "email", dt.date(2026, 6, 1)),
+    }
+    run = FeedRun.objects.get()
+    assert body["run"].endswith(reverse("api:feed-run-detail", args=[run.pk]))
+    assert (run.kind, run.source, run.state, run.created, run.all_or_nothing) == (
+        "interactions",
+        "api",
+        "applied",
+        3,
+        True,
+    )
+
+
+def test_the_same_file_twice_creates_nothing_the_second_time_and_a_changed_row_updates(people) -> None:
+    http = _hr()
+    _post_csv(http, HEADER + GOOD)
+    second = _post_csv(http, HEADER + GOOD).json()
+    assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 3)
+    assert Interaction.objects.count() == 3
+
+    changed = GOOD.replace("Sent the new tariff", "Sent the new tariff and the fee table")
+    third = _post_csv(http, HEADER + changed).json()
+    assert (third["created"], third["updated"], third["unchanged"]) == (0, 1, 2)
+    assert Interaction.objects.get(external_ref="CC-3").summary == "Sent the new tariff and the fee table"
+    assert list(FeedRun.objects.order_by("pk").values_list("created", "updated", "unchanged")) == [
+        (3, 0, 0),
+        (0, 0, 3),
+        (0, 1, 2),
+    ]
+
+
+BAD = (
+    "CC-4,NOPE-404,,call,2026-02-10,Unknown client\n"  # line 5
+    "CC-5,ACME-001,,fax,2026-02-10,Unknown kind\n"  # line 6
+    "CC-6,ACME-001,,call,01/02/2026,Ambiguous date\n"  # line 7
+    "CC-7,ACME-001,E100,call,2026-05-01,E100 no longer served ACME in May\n"  # line 8
+    "CC-1,BETA-002,,call,2026-06-02,The id of line 2 again\n"  # line 9
+    f"CC-8,BETA-002,,call,2026-06-02,{'x' * 10001}\n"  # line 10: over the summary's 10,000 characters
+    ",BETA-002,,call,2026-06-02,No id\n"  # line 11
+)
+
+
+def test_all_or_nothing_reports_every_refused_row_with_its_line_and_writes_nothing(people) -> None:
+    response = _post_csv(_hr(), HEADER + GOOD + BAD)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "feed_refused" and body["detail"] == "7 rows were refused; nothing was written."
+    errors = body["errors"]
+    assert errors["rows.5.client_code"] == ["No client has the registration code “NOPE-404”."]
+    assert "'fax' is not a valid choice" in errors["rows.6.kind"][0]
+    assert "ambiguous" in errors["rows.7.date"][0]
+    assert errors["rows.8.manager"] == ["E100 was not the account manager of ACME-001 on 2026-05-01."]
+    assert errors["rows.9.external_id"] == ["This id is already in the feed, on an earlier line."]
+    assert "at most 10000 characters" in errors["rows.10.summary"][0]
+    assert list(errors["rows.11.external_id"])
+    assert not Interaction.objects.exists()
+    run = FeedRun.objects.get()
+    assert (run.state, run.rows, run.refused_count, run.created) == ("refused", 10, 7, 0)
+    assert [row["line"] for row in run.refusals] == [5, 6, 7, 8, 9, 10, 11]
+    assert run.refusals[0] == {
+        "line": 5,
+        "key": "NOPE-404",
+        "errors": {"client_code": ["No client has the registration code “NOPE-404”."]},
+    }
+    assert body["run"].endswith(reverse("api:feed-run-detail", args=[run.pk]))
+
+
+def test_valid_rows_only_writes_the_good_rows_and_lists_the_refused(people) -> None:
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    body = HEADER + GOOD + f"CC-9,BETA-002,,call,{tomorrow},Not yet\n"
+    result = _post_csv(_hr(), body, all_or_nothing="false").json()
+    assert (result["created"], result["refused_count"], result["applied"]) == (3, 1, True)
+    assert result["refused"] == [
+        {
+            "line": 5,
+            "client_code": "BETA-002",
+            "month": "",
+            "external_id": "CC-9",
+            "errors": {"date": ["An interaction cannot be recorded before it happens."]},
+        }
+    ]
+    assert set(_recorded()) == {"CC-1", "CC-2", "CC-3"}
+
+
+def test_a_json_feed_goes_through_the_same_service(people) -> None:
+    rows = [{"external_id": "J-1", "client_code": "BETA-002", "kind": "call", "date": "2026-06-03", "summary": "Hi"}]
+    response = _hr().post(reverse("api:interaction-bulk"), json.dumps({"rows": rows}), content_type="application/json")
+    assert response.status_code == 200 and response.json()["created"] == 1
+    assert _recorded() == {"J-1": ("BETA-002", "E200", "call", dt.date(2026, 6, 3))}
+
+
+def test_a_service_account_feeds_with_the_permissions_hr_gave_it_and_a_manager_cannot(people) -> None:
+    feed_user = UserFactory(username="call-centre")
+    token = ApiTokenFactory(user=feed_user, service_account=True)
+    assert _post_csv(HttpClient(), HEADER + GOOD, **auth_header(token)).status_code == 403
+    feed_user.user_permissions.add(*Permission.objects.filter(codename__in=["add_interaction", "change_interaction"]))
+    assert _post_csv(HttpClient(), HEADER + GOOD, **auth_header(token)).status_code == 200
+    assert set(Interaction.objects.values_list("recorded_by__username", flat=True)) == {"call-centre"}
+
+    manager = AccountManagerFactory(user=UserFactory(role=Role.ACCOUNT_MANAGER))
+    http = HttpClient()
+    http.force_login(manager.user)
+    assert _post_csv(http, HEADER + "CC-X,BETA-002,,call,2026-06-03,Hi\n").status_code == 403
+    assert not Interaction.objects.filter(external_ref="CC-X").exists()
+
+
+def test_the_command_loads_a_file_twice_without_recording_anything_twice(people, tmp_path: Path, capsys) -> None:
+    UserFactory(username="call-centre")
+    good = tmp_path / "interactions.csv"
+    good.write_text(HEADER + GOOD, encoding="utf-8")
+    call_command("import_interactions", str(good), "--user", "call-centre")
+    call_command("import_interactions", str(good), "--user", "call-centre")
+    out = capsys.readouterr().out
+    assert "3 rows: 3 created, 0 updated, 0 unchanged, 0 refused." in out
+    assert "3 rows: 0 created, 0 updated, 3 unchanged, 0 refused." in out
+    assert Interaction.objects.count() == 3
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "CC-4,NOPE-404,,call,2026-02-10,Unknown client\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Nothing was written"):
+        call_command("import_interactions", str(bad), "--user", "call-centre")
+    assert "line 2 (CC-4 NOPE-404): client_code: No client has the registration code" in capsys.readouterr().err
+    assert list(FeedRun.objects.order_by("pk").values_list("source", "state")) == [
+        ("command", "applied"),
+        ("command", "applied"),
+        ("command", "refused"),
+    ]
+
+
+def test_the_service_reads_in_batches_and_refuses_a_repeated_id_across_them(people, monkeypatch) -> None:
+    monkeypatch.setattr("clients.feeds.BATCH_SIZE", 2)
+    rows = [
+        {"external_id": f"B-{n % 3}", "client_code": "BETA-002", "kind": "call", "date": "2026-06-03", "summary": "s"}
+        for n in range(5)
+    ]
+    result = interactions_feed(rows=rows, recorded_by=hr_user(), all_or_nothing=False)
+    # Ids B-0, B-1, B-2, B-0, B-1: the last two repeat earlier ones, in the next batches.
+    assert (result.created, result.refused_count, [r.line for r in result.refused]) == (3, 2, [4, 5])
+
+
+def test_hr_reads_every_feed_run_in_the_api_and_a_manager_only_their_own(people) -> None:
+    hr = _hr()
+    _post_csv(hr, HEADER + GOOD)
+    _post_csv(hr, HEADER + "CC-4,NOPE-404,,call,2026-02-10,Unknown client\n")
+    runs = hr.get(reverse("api:feed-run-list")).json()["results"]
+    assert [(r["kind"], r["state"], r["refused_count"]) for r in runs] == [
+        ("interactions", "refused", 1),
+        ("interactions", "applied", 0),
+    ]
+    assert runs[0]["refusals"][0]["line"] == 2
+
+    manager = AccountManagerFactory(user=UserFactory(role=Role.ACCOUNT_MANAGER))
+    http = HttpClient()
+    http.force_login(manager.user)
+    assert http.get(reverse("api:feed-run-list")).json()["results"] == []
+    assert http.get(reverse("api:feed-run-detail", args=[runs[0]["id"]])).status_code == 404
+
+
+def test_the_admin_shows_feed_runs_read_only_in_a_fixed_number_of_queries(people) -> None:
+    hr = _hr()
+    _post_csv(hr, HEADER + "CC-4,NOPE-404,,call,2026-02-10,Unknown client\n")
+    url = reverse("admin:clients_feedrun_changelist")
+    with CaptureQueriesContext(connection) as one:
+        assert hr.get(url).status_code == 200
+    for n in range(4):
+        _post_csv(hr, HEADER + f"CC-{n},BETA-002,,call,2026-06-03,Hi\n")
+    with CaptureQueriesContext(connection) as five:
+        assert hr.get(url).status_code == 200
+    assert len(five) == len(one)
+
+    run = FeedRun.objects.filter(state="refused").get()
+    page = hr.get(reverse("admin:clients_feedrun_change", args=[run.pk])).content.decode()
+    assert "NOPE-404" in page and "No client has the registration code" in page
+    assert hr.get(reverse("admin:clients_feedrun_add")).status_code == 403
+    assert hr.post(reverse("admin:clients_feedrun_delete", args=[run.pk]), {"post": "yes"}).status_code == 403
+
+
+def test_cells_the_database_cannot_hold_are_refused_rows_not_errors(people) -> None:
+    rows = [
+        {"external_id": "N-1", "client_code": "BETA\x00", "kind": "call", "date": "2026-06-03", "summary": "s"},
+        {"external_id": "N-2", "client_code": "BETA-002", "kind": "call", "date": "2026-06-03", "summary": "a\x00b"},
+        {"external_id": "N-3", "client_code": "BETA-002", "kind": "call", "date": "9999-12-31T23:00:00-12:00"},
+        {"external_id": {"a": 1}, "client_code": ["x"], "kind": 5, "date": 20260603, "summary": None},
+    ]
+    response = _hr().post(reverse("api:interaction-bulk"), json.dumps({"rows": rows}), content_type="application/json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["rows.1.client_code"] == ["This cell holds a character that is not text."]
+    assert errors["rows.2.summary"] == ["This cell holds a character that is not text."]
+    assert "rows.3.date" in errors and {"rows.4.kind", "rows.4.date", "rows.4.summary"} <= set(errors)
+    assert not Interaction.objects.exists()
