@@ -207,23 +207,23 @@ def test_a_summary_of_20000_characters_is_refused_with_its_limit(served) -> None
     with pytest.raises(ValidationError) as refused:
         _interaction(client, manager, manager.user, summary="x" * 20_000)
 
-    assert "2000" in refused.value.message_dict["summary"][0]
+    assert "10000" in refused.value.message_dict["summary"][0]
     assert not Interaction.objects.exists()
 
 
 def test_the_forms_tell_the_limit_instead_of_cutting() -> None:
     form = InteractionForm(
-        data={"interaction-kind": "visit", "interaction-date": f"{TODAY:%Y-%m-%d}", "interaction-summary": "x" * 2001}
+        data={"interaction-kind": "visit", "interaction-date": f"{TODAY:%Y-%m-%d}", "interaction-summary": "x" * 10001}
     )
     report = ReportForm(
         data={"report-kind": "risk", "report-title": "T" * 201, "report-body": "b", "report-attests_truth": "on"}
     )
 
-    assert not form.is_valid() and "2000" in form.errors["summary"][0] and "2001" in form.errors["summary"][0]
+    assert not form.is_valid() and "10000" in form.errors["summary"][0] and "10001" in form.errors["summary"][0]
     assert not report.is_valid() and "200" in report.errors["title"][0]
     # No maxlength attribute: a browser would silently cut a pasted title at the limit.
     assert "maxlength" not in str(report["title"]) and "maxlength" not in str(form["summary"])
-    assert "2,000" in str(form.fields["summary"].help_text)
+    assert "10,000" in str(form.fields["summary"].help_text)
 
 
 # --- the pages ----------------------------------------------------------------------------------------------------
@@ -257,10 +257,10 @@ def test_the_author_corrects_then_withdraws_through_the_pages(client, served) ->
             "action": "correct",
             "interaction-kind": "call",
             "interaction-date": f"{TODAY:%Y-%m-%d}",
-            "interaction-summary": "x" * 2001,
+            "interaction-summary": "x" * 10001,
         },
     )
-    assert too_long.status_code == 200 and "2001" in too_long.content.decode()
+    assert too_long.status_code == 200 and "10001" in too_long.content.decode()
     corrected = client.post(
         url,
         {
