@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from clients.feeds import FeedResult, RefusedRow, _RolledBack, import_date, numbered_batches
 from clients.models import Assignment, Client, Interaction
@@ -175,8 +176,9 @@ class InteractionRows:
                     setattr(current, name, value)
                 changed.append(current)
         if write:
-            Interaction.objects.bulk_create(new)
-            Interaction.objects.bulk_update(changed, _UPDATED_FIELDS)
+            # With their history rows, as a correction on the page has: the feed is the change's author.
+            bulk_create_with_history(new, Interaction, default_user=self.recorded_by)
+            bulk_update_with_history(changed, Interaction, _UPDATED_FIELDS, default_user=self.recorded_by)
             result.created += len(new)
             result.updated += len(changed)
 

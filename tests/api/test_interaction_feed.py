@@ -123,6 +123,10 @@ def test_a_withdrawn_interaction_stays_withdrawn_when_the_feed_sends_it_again(pe
     assert withdrawn.is_withdrawn and withdrawn.summary == "Sent the new tariff"
     assert Interaction.objects.get(external_ref="CC-1").summary == long_note
     assert Interaction.objects.counting().count() == 2
+    # The feed's update is in the record's history, after its creation, by the feed's user.
+    updated = Interaction.objects.get(external_ref="CC-1")
+    assert [h.history_type for h in updated.history.order_by("history_id")] == ["+", "~"]
+    assert updated.history.latest().history_user == updated.recorded_by
 
 
 BAD = (
