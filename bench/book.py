@@ -135,11 +135,12 @@ def interactions_write(cursor, company: Company, rng: random.Random, *, interact
                 follow_up,
                 company.manager_user[manager],
                 now,
+                "",  # typed on a page, not loaded from a call-centre feed
             )
             interaction_id += 1
 
     columns = ("id", "client_id", "manager_id", "kind", "date", "summary", "client_needs", "follow_up_date",
-               "recorded_by_id", "created_at")  # fmt: skip
+               "recorded_by_id", "created_at", "external_ref")  # fmt: skip
     company.counts["interactions"] = copy_rows(cursor, "clients_interaction", columns, rows())
 
 
