@@ -216,7 +216,8 @@ def run_feed(request: Request, kind: str, form_class: type) -> Response:
         body = {"rows": form.validated_data["rows"]}
     run = feed_run_queue(kind=kind, started_by=request.user, all_or_nothing=all_or_nothing, **body)
     data = s.FeedRunSerializer(run, context={"request": request}).data
-    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+    # str(): the field's value is DRF's Hyperlink, which a WSGI server refuses as a header value.
+    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": str(data["url"])})
 
 
 class InteractionFeedView(APIView):

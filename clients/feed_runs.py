@@ -112,9 +112,14 @@ def feed_run_execute(*, run_id: int) -> FeedRun:
     run = FeedRun.objects.select_related("started_by").get(pk=run_id)
     if run.state in FINISHED:
         return run
+    try:
+        path = import_path(run.payload)
+    except ValidationError:  # purged before any worker took it (the broker was down longer than the retention)
+        FeedRun.objects.filter(pk=run.pk).update(state=FeedRun.State.FAILED, finished_at=timezone.now())
+        raise
     FeedRun.objects.filter(pk=run.pk).update(state=FeedRun.State.RUNNING, rows=0)
     run.state = FeedRun.State.RUNNING
-    first_line = 2 if import_path(run.payload).suffix == ".csv" else 1  # a CSV's header is line 1
+    first_line = 2 if path.suffix == ".csv" else 1  # a CSV's header is line 1
     return feed_run_load(run, rows=stored_rows(run.payload), first_line=first_line)[0]
 
 

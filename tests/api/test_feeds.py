@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client as HttpClient
 from django.urls import reverse
 
 from api.models import ApiToken
-from clients.feed_runs import feed_run_execute
+from clients.feed_runs import _Progress, feed_run_execute
 from clients.feeds import business_records_feed
-from clients.imports import import_path, import_uploads_purge
+from clients.imports import import_path, import_uploads_purge, upload_store
 from clients.models import BusinessRecord, FeedRun, ImportPolicy
 from config import celery_app
 from core.models import JobOccurrence
@@ -236,3 +237,37 @@ def test_the_service_works_in_batches_and_refuses_across_them(clients, monkeypat
     result = business_records_feed(rows=rows, all_or_nothing=False)
     assert (result.rows, result.created, result.refused_count) == (6, 5, 1)
     assert result.refused[0].line == 6
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer: progress lands with the commit")
+def test_progress_is_seen_from_outside_after_each_batch_while_the_feed_is_uncommitted(clients, monkeypatch) -> None:
+    monkeypatch.setattr("clients.feeds.BATCH_SIZE", 2)
+    rows = [
+        {"client_code": "ACME-001", "month": f"2026-{m:02d}", "volume": "1", "products_used": 1} for m in range(1, 6)
+    ]
+    lines = [(json.dumps(row) + "\n").encode() for row in rows]
+    run = FeedRun.objects.create(
+        kind="business_records", source="api", rows_total=5, payload=upload_store(lines, fmt="jsonl", meta={})
+    )
+    observer = connections.create_connection(DEFAULT_DB_ALIAS)  # another client of the database, as the API is
+    seen = []
+    report = _Progress.__call__
+
+    def watched(progress: _Progress, done: int) -> None:
+        report(progress, done)
+        with observer.cursor() as cursor:
+            cursor.execute(
+                "SELECT state, rows, (SELECT count(*) FROM clients_businessrecord) FROM clients_feedrun WHERE id = %s",
+                [run.pk],
+            )
+            seen.append(cursor.fetchone())
+
+    monkeypatch.setattr(_Progress, "__call__", watched)
+    try:
+        feed_run_execute(run_id=run.pk)
+    finally:
+        observer.close()
+    # Batches of 2 over 5 rows: 2, 4, then 5 read; the records appear only with the commit.
+    assert seen == [("running", 2, 0), ("running", 4, 0), ("running", 5, 0)]
+    assert (FeedRun.objects.get().state, BusinessRecord.objects.count()) == ("succeeded", 5)
