@@ -126,7 +126,9 @@ def feed_run_execute(*, run_id: int) -> FeedRun:
 def feed_run_load(run: FeedRun, *, rows: Iterable[Mapping[str, object]], first_line: int) -> tuple[FeedRun, FeedResult]:
     """Load the rows into the run's feed with its all-or-nothing flag, and record what it changed and refused in the
     same transaction. A failure is recorded (queued again when it is a passing one, to be retried) and re-raised."""
-    progress = _Progress(run.pk)
+    # Inside a caller's transaction (a job run eagerly by its sender, a test) the run's row may be locked by that
+    # transaction: progress then lands with the commit rather than wait for it.
+    progress = _Progress(run.pk, outside=not connection.in_atomic_block)
     try:
         with transaction.atomic():
             result = _feed(run)(rows=rows, all_or_nothing=run.all_or_nothing, first_line=first_line, progress=progress)
@@ -159,16 +161,25 @@ class _Progress:
     """Writes a run's rows read so far, per batch, where other connections see it while the feed's transaction is
     still open (PostgreSQL: through a connection of its own, which the run's row is not locked against)."""
 
-    def __init__(self, run_pk: int) -> None:
+    def __init__(self, run_pk: int, *, outside: bool) -> None:
         self.run_pk = run_pk
+        self.outside = outside and connection.vendor == "postgresql"
         self.side: Any = None
 
     def __call__(self, rows: int) -> None:
-        if connection.vendor != "postgresql" or not connection.in_atomic_block:
-            FeedRun.objects.filter(pk=self.run_pk).update(rows=rows)
-            return
+        if self.outside and connection.in_atomic_block:
+            try:
+                self._write_outside(rows)
+                return
+            except DatabaseError:  # the row is locked after all: never wait for our own transaction
+                self.outside = False
+        FeedRun.objects.filter(pk=self.run_pk).update(rows=rows)
+
+    def _write_outside(self, rows: int) -> None:
         if self.side is None:
             self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self.side.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
         quote = self.side.ops.quote_name
         with self.side.cursor() as cursor:
             cursor.execute(
