@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -180,16 +180,23 @@ class InteractionRows:
 
 
 def interactions_feed(
-    *, rows: Iterable[Mapping[str, object]], recorded_by: Any, all_or_nothing: bool = True, first_line: int = 1
+    *,
+    rows: Iterable[Mapping[str, object]],
+    recorded_by: Any,
+    all_or_nothing: bool = True,
+    first_line: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> FeedResult:
     """Record a call centre's interactions by their external id; every row validated, the refused ones reported;
-    with all_or_nothing, any refused row means nothing is written."""
+    with all_or_nothing, any refused row means nothing is written. progress(rows read) after each batch."""
     result = FeedResult()
     checker = InteractionRows(result, recorded_by=recorded_by)
     try:
         with transaction.atomic():
             for batch in numbered_batches(rows, first_line):
                 checker.batch(batch, write=not (all_or_nothing and result.refused_count))
+                if progress is not None:
+                    progress(result.rows)
             if all_or_nothing and result.refused_count:
                 raise _RolledBack
     except _RolledBack:
