@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -230,7 +231,27 @@ def business_records_feed(
     ones reported; with all_or_nothing, any refused row means nothing is written. progress(rows read) after each
     batch."""
     result = FeedResult()
-    checker = BusinessRecordRows(result)
+    return feed_apply(
+        BusinessRecordRows(result),
+        result,
+        rows,
+        all_or_nothing=all_or_nothing,
+        first_line=first_line,
+        progress=progress,
+    )
+
+
+def feed_apply(
+    checker: Any,
+    result: FeedResult,
+    rows: Iterable[Mapping[str, object]],
+    *,
+    all_or_nothing: bool,
+    first_line: int,
+    progress: Callable[[int], None] | None,
+) -> FeedResult:
+    """Every feed's loop: the rows in batches through checker.batch (which validates, and writes when told to) in one
+    transaction, rolled back when all_or_nothing and a row was refused; progress(rows read) after each batch."""
     try:
         with transaction.atomic():
             for batch in numbered_batches(rows, first_line):
