@@ -449,25 +449,6 @@ class InteractionFeedSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField(), max_length=100000)
 
 
-class RefusedRowSerializer(serializers.Serializer):
-    line = serializers.IntegerField()
-    client_code = serializers.CharField(allow_blank=True)
-    month = serializers.CharField(allow_blank=True)
-    external_id = serializers.CharField(allow_blank=True, help_text=_("An interaction's id in the feeding system."))
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class FeedResultSerializer(serializers.Serializer):
-    rows = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    refused_count = serializers.IntegerField()
-    refused = RefusedRowSerializer(many=True, help_text=_("The first 1,000 refused rows, each with why."))
-    applied = serializers.BooleanField()
-    run = serializers.URLField(help_text=_("The record of this run."))
-
-
 class FeedRunRefusalSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     key = serializers.CharField(allow_blank=True, help_text=_("The client's registration code."))
@@ -475,13 +456,17 @@ class FeedRunRefusalSerializer(serializers.Serializer):
 
 
 class FeedRunSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:feed-run-detail", help_text=_("This run, to poll."))
     started_by = serializers.CharField(source="started_by.username", allow_null=True, default=None)
+    rows = serializers.IntegerField(help_text=_("The rows read so far (updated after each batch while running)."))
+    rows_total = serializers.IntegerField(allow_null=True, help_text=_("The rows in the feed."))
     refusals = FeedRunRefusalSerializer(many=True, help_text=_("The first 1,000 refused rows, each with why."))
 
     class Meta:
         model = FeedRun
         fields = [
             "id",
+            "url",
             "kind",
             "source",
             "started_by",
@@ -490,6 +475,7 @@ class FeedRunSerializer(serializers.ModelSerializer):
             "all_or_nothing",
             "state",
             "rows",
+            "rows_total",
             "created",
             "updated",
             "unchanged",

@@ -3,21 +3,16 @@ as on the pages (an object the user may not see is a 404); each write calls its 
 
 from __future__ import annotations
 
-import codecs
-import csv
 import re
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -42,8 +37,7 @@ from appraisals.selectors import (
 )
 from appraisals.services.ratings import comment_field, rating_submit, value_field
 from appraisals.services.spotchecks import spot_check_draw, spot_check_verify
-from clients import interaction_feeds
-from clients.feeds import COLUMNS, FeedResult, business_records_feed, feed_run
+from clients.feed_runs import feed_run_queue
 from clients.models import FeedRun
 from clients.selectors import (
     assignments_visible_to,
@@ -69,6 +63,14 @@ ALL_OR_NOTHING = OpenApiParameter(
     "all_or_nothing",
     bool,
     description="true (the default): one refused row and nothing is written; false: the valid rows are.",
+)
+
+FEED_ACCEPTED = OpenApiResponse(
+    s.FeedRunSerializer,
+    description="The feed is stored and queued: poll the feed run (its URL, also in Location) for its progress.",
+)
+FEED_LOCATION = OpenApiParameter(
+    "Location", str, location=OpenApiParameter.HEADER, required=True, response={202}, description="The feed run's URL."
 )
 
 
@@ -185,63 +187,37 @@ class BusinessRecordViewSet(ReadOnly):
 
     @extend_schema(
         request={"text/csv": {"type": "string"}, "application/json": s.BusinessRecordFeedSerializer},
-        parameters=[ALL_OR_NOTHING],
-        responses={200: s.FeedResultSerializer},
+        parameters=[ALL_OR_NOTHING, FEED_LOCATION],
+        responses={202: FEED_ACCEPTED},
     )
     @action(detail=False, methods=["post"], parser_classes=[JSONParser, CsvParser], filter_backends=[])
     def bulk(self, request: Request) -> Response:
         """The nightly feed: upsert business records by (client registration code, month), idempotently. A CSV body
-        (columns client_code, month, volume, products_used, optionally profit) is read as it streams; every refused
-        row is reported; the run is recorded (feed-runs)."""
+        (columns client_code, month, volume, products_used, optionally profit) is stored as it streams and loaded by
+        a job: the answer is 202 with the feed run, whose URL (also in Location) shows its progress, then what it
+        changed and every refused row."""
         if not request.user.has_perms(FEED_PERMISSIONS):
             raise PermissionDenied(_("Feeding business records needs the permission to add and change them."))
-        return run_feed(
-            request, FeedRun.Kind.BUSINESS_RECORDS, business_records_feed, COLUMNS, s.BusinessRecordFeedSerializer
-        )
+        return run_feed(request, FeedRun.Kind.BUSINESS_RECORDS, s.BusinessRecordFeedSerializer)
 
 
-def run_feed(
-    request: Request, kind: str, feed: Any, columns: Iterable[str], form_class: type, **kwargs: Any
-) -> Response:
-    """Run a feed from a CSV or JSON body and answer with what it did (200) or every refused row (400); either way
-    the run is recorded and its URL given."""
+def run_feed(request: Request, kind: str, form_class: type) -> Response:
+    """Store a CSV or JSON body as a queued feed run whose job loads it, and answer 202 with the run to poll."""
     flag = request.query_params.get("all_or_nothing", "true").strip().lower()
     if flag not in ("true", "false", "1", "0"):
         raise DRFValidationError({"all_or_nothing": [_("Give true or false.")]})
     all_or_nothing = flag in ("true", "1")
+    body: dict[str, Any]
     if request.content_type.split(";")[0].strip() == "text/csv":
-        rows, first_line = csv_rows(request._request, columns), 2
+        body = {"csv_chunks": iter(lambda: request._request.read(65536), b"")}
     else:
         form = form_class(data=request.data)
         form.is_valid(raise_exception=True)
-        rows, first_line = form.validated_data["rows"], 1
-    run, result = feed_run(
-        feed,
-        kind=kind,
-        source=FeedRun.Source.API,
-        started_by=request.user,
-        all_or_nothing=all_or_nothing,
-        rows=rows,
-        first_line=first_line,
-        **kwargs,
-    )
-    run_url = request.build_absolute_uri(reverse("api:feed-run-detail", args=[run.pk]))
-    if not result.applied:
-        errors = {
-            f"rows.{row.line}.{name}": messages for row in result.refused for name, messages in row.errors.items()
-        }
-        detail = ngettext(
-            "%(count)d row was refused; nothing was written.",
-            "%(count)d rows were refused; nothing was written.",
-            result.refused_count,
-        ) % {"count": result.refused_count}
-        body = error_body(status=400, code="feed_refused", detail=detail, errors=errors)
-        return Response({**body, "run": run_url}, status=400)
-    return Response(s.FeedResultSerializer(_with_run(result, run_url)).data)
-
-
-def _with_run(result: FeedResult, run_url: str) -> dict[str, Any]:
-    return {**result.__dict__, "run": run_url}
+        body = {"rows": form.validated_data["rows"]}
+    run = feed_run_queue(kind=kind, started_by=request.user, all_or_nothing=all_or_nothing, **body)
+    data = s.FeedRunSerializer(run, context={"request": request}).data
+    # str(): the field's value is DRF's Hyperlink, which a WSGI server refuses as a header value.
+    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": str(data["url"])})
 
 
 class InteractionFeedView(APIView):
@@ -252,23 +228,17 @@ class InteractionFeedView(APIView):
     @extend_schema(
         operation_id="interactions_bulk_create",
         request={"text/csv": {"type": "string"}, "application/json": s.InteractionFeedSerializer},
-        parameters=[ALL_OR_NOTHING],
-        responses={200: s.FeedResultSerializer},
+        parameters=[ALL_OR_NOTHING, FEED_LOCATION],
+        responses={202: FEED_ACCEPTED},
     )
     def post(self, request: Request) -> Response:
         """Record interactions exported from a call-centre system, by their external id (loading the same rows twice
-        creates nothing twice). A CSV body (columns external_id, client_code, manager, kind, date, summary) is read
-        as it streams; every refused row is reported; the run is recorded (feed-runs)."""
+        creates nothing twice). A CSV body (columns external_id, client_code, manager, kind, date, summary) is stored
+        as it streams and loaded by a job: the answer is 202 with the feed run, whose URL (also in Location) shows
+        its progress, then what it changed and every refused row."""
         if not request.user.has_perms(INTERACTION_FEED_PERMISSIONS):
             raise PermissionDenied(_("Feeding interactions needs the permission to add and change them."))
-        return run_feed(
-            request,
-            FeedRun.Kind.INTERACTIONS,
-            interaction_feeds.interactions_feed,
-            interaction_feeds.REQUIRED_COLUMNS,
-            s.InteractionFeedSerializer,
-            recorded_by=request.user,
-        )
+        return run_feed(request, FeedRun.Kind.INTERACTIONS, s.InteractionFeedSerializer)
 
 
 class FeedRunViewSet(ReadOnly):
@@ -356,20 +326,6 @@ class RatingViewSet(ReadOnly):
         except DjangoValidationError as error:
             raise DjangoValidationError(_rating_errors(django_errors(error))) from error
         return Response(s.RatingDetailSerializer(self.get_object()).data)
-
-
-def csv_rows(stream: Iterable[bytes], columns: Iterable[str] = COLUMNS) -> Iterator[dict[str, str]]:
-    """The rows of a UTF-8 CSV body as they arrive; a malformed body is a 400."""
-    reader = csv.DictReader(codecs.iterdecode(stream, "utf-8-sig"))
-    try:
-        missing = set(columns) - set(reader.fieldnames or ())
-        if missing:
-            raise DRFValidationError(
-                {"csv": [_("The CSV lacks the columns: %(columns)s.") % {"columns": ", ".join(sorted(missing))}]}
-            )
-        yield from reader
-    except (csv.Error, UnicodeDecodeError) as error:
-        raise DRFValidationError({"csv": [_("The CSV cannot be read: %(error)s") % {"error": error}]}) from error
 
 
 def _rating_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:

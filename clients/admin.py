@@ -641,8 +641,8 @@ class ImportPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(FeedRun)
 class FeedRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Each load of a feed (the API's bulk endpoints, the import commands): who, when, what it changed, what it
-    refused and why. Written by the feeds only."""
+    """Each load of a feed (the API's bulk endpoints, as a job; the import commands): who, when, how far it has got,
+    what it changed, what it refused and why. Written by the feeds only."""
 
     list_display = (
         "started_at",
@@ -652,6 +652,7 @@ class FeedRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "state",
         "all_or_nothing",
         "rows",
+        "rows_total",
         "created",
         "updated",
         "unchanged",

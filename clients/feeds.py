@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import BusinessRecord, Client, FeedRun
+from clients.models import BusinessRecord, Client
 
 COLUMNS = ("client_code", "month", "volume", "products_used")
 # Columns a feed may carry besides COLUMNS: a profit column, when present, is written too (empty: not known).
@@ -221,19 +221,44 @@ class BusinessRecordRows:
 
 
 def business_records_feed(
-    *, rows: Iterable[Mapping[str, object]], all_or_nothing: bool = True, first_line: int = 1
+    *,
+    rows: Iterable[Mapping[str, object]],
+    all_or_nothing: bool = True,
+    first_line: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> FeedResult:
     """Upsert a feed of business records by (client registration code, month); every row validated, the refused
-    ones reported; with all_or_nothing, any refused row means nothing is written."""
+    ones reported; with all_or_nothing, any refused row means nothing is written. progress(rows read) after each
+    batch."""
     result = FeedResult()
-    checker = BusinessRecordRows(result)
+    return feed_apply(
+        BusinessRecordRows(result),
+        result,
+        rows,
+        all_or_nothing=all_or_nothing,
+        first_line=first_line,
+        progress=progress,
+    )
+
+
+def feed_apply(
+    checker: Any,
+    result: FeedResult,
+    rows: Iterable[Mapping[str, object]],
+    *,
+    all_or_nothing: bool,
+    first_line: int,
+    progress: Callable[[int], None] | None,
+) -> FeedResult:
+    """Every feed's loop: the rows in batches through checker.batch (which validates, and writes when told to) in one
+    transaction, rolled back when all_or_nothing and a row was refused; progress(rows read) after each batch."""
     try:
         with transaction.atomic():
             for batch in numbered_batches(rows, first_line):
                 # Once a row is refused under all_or_nothing nothing will be written: only go on validating.
                 checker.batch(batch, write=not (all_or_nothing and result.refused_count))
-                if all_or_nothing and result.refused_count:
-                    continue
+                if progress is not None:
+                    progress(result.rows)
             if all_or_nothing and result.refused_count:
                 raise _RolledBack
     except _RolledBack:
@@ -241,45 +266,3 @@ def business_records_feed(
         return result
     result.applied = True
     return result
-
-
-# --- the record of each run ---------------------------------------------------------------------------------------
-
-
-def feed_run_start(*, kind: str, source: str, started_by: object | None, all_or_nothing: bool) -> FeedRun:
-    """Record that a feed starts (committed at once, so a run that fails still shows who started it and when)."""
-    user = started_by if getattr(started_by, "is_authenticated", False) else None
-    return FeedRun.objects.create(kind=kind, source=source, started_by=user, all_or_nothing=all_or_nothing)
-
-
-def feed_run_finish(run: FeedRun, result: FeedResult | None) -> FeedRun:
-    """Record what the run changed and refused (None: it failed before it could say)."""
-    run.finished_at = timezone.now()
-    if result is None:
-        run.state = FeedRun.State.FAILED
-    else:
-        run.state = FeedRun.State.APPLIED if result.applied else FeedRun.State.REFUSED
-        run.rows, run.created, run.updated = result.rows, result.created, result.updated
-        run.unchanged, run.refused_count = result.unchanged, result.refused_count
-        run.refusals = [{"line": row.line, "key": row.client_code, "errors": row.errors} for row in result.refused]
-    run.save()
-    return run
-
-
-def feed_run(
-    feed: Callable[..., FeedResult],
-    *,
-    kind: str,
-    source: str,
-    started_by: object | None,
-    all_or_nothing: bool,
-    **kwargs: object,
-) -> tuple[FeedRun, FeedResult]:
-    """Run a feed (business_records_feed, interactions_feed) and leave its record, whatever happens."""
-    run = feed_run_start(kind=kind, source=source, started_by=started_by, all_or_nothing=all_or_nothing)
-    try:
-        result = feed(all_or_nothing=all_or_nothing, **kwargs)
-    except BaseException:
-        feed_run_finish(run, None)
-        raise
-    return feed_run_finish(run, result), result

@@ -20,7 +20,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,6 +42,8 @@ from managers.models import AccountManager
 __all__ = ["import_date"]  # kept importable from here: the import pages' date rule
 
 FORMATS = ("csv", "xlsx")
+# A feed's JSON body is stored as JSON lines (one row a line), so that its job reads it row by row as well.
+STORED_FORMATS = (*FORMATS, "jsonl")
 KINDS = ("clients", "assignments", "business_records")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
@@ -83,7 +85,7 @@ def import_path(token: str) -> Path:
     """The stored upload of a token; a token that is not one of ours is refused (it names a file)."""
     if not _TOKEN.match(token or ""):
         raise ValidationError(_("This import does not exist."), code="import_unknown")
-    for fmt in FORMATS:
+    for fmt in STORED_FORMATS:
         path = _folder() / f"{token}.{fmt}"
         if path.exists():
             return path
@@ -97,13 +99,28 @@ def import_store(upload: UploadedFile, *, fmt: str, kind: str = "clients", user_
         raise ValidationError(_("Import a CSV or XLSX file."), code="import_format")
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
+    return upload_store(upload.chunks(), fmt=fmt, meta={"kind": kind, "user_id": user_id})
+
+
+def upload_store(chunks: Iterable[bytes], *, fmt: str, meta: dict[str, Any]) -> str:
+    """Store a file (an import's upload, a feed's body) chunk by chunk with its note, for a job; returns its token.
+    Everything stored here is deleted by import_uploads_purge after the import policy's retention."""
+    if fmt not in STORED_FORMATS:
+        raise ValueError(f"unknown stored format {fmt!r}")
     token = secrets.token_hex(16)
     _folder().mkdir(parents=True, exist_ok=True)
-    (_folder() / f"{token}.meta.json").write_text(json.dumps({"kind": kind, "user_id": user_id}))
+    (_folder() / f"{token}.meta.json").write_text(json.dumps(meta))
     with open(_folder() / f"{token}.{fmt}", "wb") as out:
-        for chunk in upload.chunks():
+        for chunk in chunks:
             out.write(chunk)
     return token
+
+
+def upload_delete(token: str) -> None:
+    """Delete a stored file and its notes at once (a body refused before any job read it)."""
+    if _TOKEN.match(token or ""):
+        for path in _folder().glob(f"{token}.*"):
+            path.unlink(missing_ok=True)
 
 
 def import_meta(token: str) -> dict[str, Any]:
@@ -174,8 +191,25 @@ def _encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
+def stored_rows(token: str) -> Iterator[dict[str, object]]:
+    """The rows of a stored file, read one at a time."""
+    return _rows(import_path(token))
+
+
+def stored_csv_columns(token: str) -> list[str]:
+    """The header of a stored CSV file, read as its rows are."""
+    path = import_path(token)
+    with open(path, encoding=_encoding(path), errors="replace", newline="") as text:
+        return [(name or "").strip() for name in csv.DictReader(text).fieldnames or ()]
+
+
 def _rows(path: Path) -> Iterator[dict[str, object]]:
-    """The file's rows as {column: value}, read one at a time (an XLSX in read-only mode)."""
+    """The file's rows as {column: value}, read one at a time (an XLSX in read-only mode; JSON lines as written)."""
+    if path.suffix == ".jsonl":
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                yield json.loads(line)
+        return
     if path.suffix == ".xlsx":
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from clients.feeds import FeedResult, RefusedRow, _RolledBack, import_date, numbered_batches
+from clients.feeds import FeedResult, RefusedRow, feed_apply, import_date
 from clients.models import Assignment, Client, Interaction
 from managers.models import AccountManager
 
@@ -184,20 +183,15 @@ class InteractionRows:
 
 
 def interactions_feed(
-    *, rows: Iterable[Mapping[str, object]], recorded_by: Any, all_or_nothing: bool = True, first_line: int = 1
+    *,
+    rows: Iterable[Mapping[str, object]],
+    recorded_by: Any,
+    all_or_nothing: bool = True,
+    first_line: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> FeedResult:
     """Record a call centre's interactions by their external id; every row validated, the refused ones reported;
-    with all_or_nothing, any refused row means nothing is written."""
+    with all_or_nothing, any refused row means nothing is written. progress(rows read) after each batch."""
     result = FeedResult()
     checker = InteractionRows(result, recorded_by=recorded_by)
-    try:
-        with transaction.atomic():
-            for batch in numbered_batches(rows, first_line):
-                checker.batch(batch, write=not (all_or_nothing and result.refused_count))
-            if all_or_nothing and result.refused_count:
-                raise _RolledBack
-    except _RolledBack:
-        result.created = result.updated = result.unchanged = 0
-        return result
-    result.applied = True
-    return result
+    return feed_apply(checker, result, rows, all_or_nothing=all_or_nothing, first_line=first_line, progress=progress)

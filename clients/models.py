@@ -601,8 +601,8 @@ class ClientTierChange(models.Model):
 
 
 class FeedRun(models.Model):
-    """One load of a feed from another system (business records, call-centre interactions) or of an import file:
-    who ran it, when, what it changed and the rows it refused, with why."""
+    """One load of a feed from another system (business records, call-centre interactions): who ran it, when, how far
+    it has got, what it changed and the rows it refused, with why."""
 
     class Kind(models.TextChoices):
         BUSINESS_RECORDS = "business_records", _("business records")
@@ -613,8 +613,9 @@ class FeedRun(models.Model):
         COMMAND = "command", _("command")
 
     class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
-        APPLIED = "applied", _("applied")
+        SUCCEEDED = "succeeded", _("succeeded")
         REFUSED = "refused", _("refused: nothing written")
         FAILED = "failed", _("failed")
 
@@ -631,8 +632,12 @@ class FeedRun(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     all_or_nothing = models.BooleanField(_("all or nothing"), default=True)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    # Progress: rows is the rows read so far (per batch while running), rows_total those in the feed.
     rows = models.PositiveIntegerField(_("rows seen"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows in the feed"), null=True, blank=True)
+    # The stored request body a job reads (clients.imports' storage, purged after ImportPolicy's retention).
+    payload = models.CharField(_("stored feed"), max_length=32, blank=True, editable=False)
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)

@@ -1,6 +1,6 @@
 """Jobs of clients: the monthly 80/20 tiering (beat row "Recompute client tiers"), the assistants' KPIs of the month
 before (beat row "Compute assistant KPIs"), the two jobs of an import (check, apply) and the nightly purge of old
-import uploads (beat row "Purge old import uploads")."""
+import uploads (beat row "Purge old import uploads"), and the load of each feed the API receives."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.feed_runs import feed_run_execute
 from clients.imports import import_run, import_uploads_purge
 from clients.services import assistant_kpis_compute
 from clients.tiering import tiering_run
@@ -78,3 +79,17 @@ def import_uploads_purge_task(self) -> int | None:
         return deleted
 
     return job_run("import uploads purge", work, task_id=self.request.id, atomic=False)
+
+
+@shared_task(bind=True, name="clients.feed_run", label=_("Load a feed"), **TASK_OPTIONS)
+def feed_run_task(self, run_id: int) -> int | None:
+    """Load a feed the API stored (business records or interactions), recording its progress and what it changed;
+    a run already finished is left as it is. Returns the rows read."""
+
+    def work(job: JobRun) -> int:
+        run = feed_run_execute(run_id=run_id)
+        job.result = f"feed run {run.pk} {run.state}: {run.rows} rows, {run.created} created, {run.updated} updated"
+        return run.rows
+
+    # Not atomic: the feed commits its rows with its record in a transaction of its own, with progress outside it.
+    return job_run("feed run", work, task_id=self.request.id, atomic=False)

@@ -71,7 +71,6 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("Roll of honour"),
         lambda role: scope_for_role(role, Kind.RECOGNITION, Action.LIST) != Scope.NONE,
     ),
-    NavItem("notifications:preferences", _("Notifications"), lambda role: True),
     NavItem("admin:index", _("Administration"), lambda role: role == Role.HR, staff_only=True),
 )
 

@@ -1,6 +1,7 @@
-"""The call centre's feed of interactions: one service behind POST /api/interactions/bulk/ and
-manage.py import_interactions; rows found again by their external id, every refused row reported with its line and
-why, all-or-nothing or valid rows only; every run recorded as a FeedRun HR reads in the API and the admin."""
+"""The call centre's feed of interactions: one service behind POST /api/interactions/bulk/ (stored, answered 202,
+loaded by a job) and manage.py import_interactions (in-process); rows found again by their external id, every refused
+row reported with its line and why, all-or-nothing or valid rows only; every run recorded as a FeedRun HR reads in
+the API and the admin, with its progress."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from clients.interaction_feeds import interactions_feed
 from clients.models import FeedRun, Interaction
 from clients.services import work_record_withdraw
+from config import celery_app
 from core.roles import Role
 from tests.api.factories import ApiTokenFactory, auth_header
 from tests.appraisals.factories_results import hr_user
@@ -49,6 +51,29 @@ def people():
     return first, second
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def worker(monkeypatch, django_capture_on_commit_callbacks):
+    """Post a feed and let the worker (in-process) load it; returns the feed run as the API shows it afterwards."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+
+    def load(http: HttpClient, body: str, all_or_nothing: str = "true", **headers: str) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = _post_csv(http, body, all_or_nothing, **headers)
+        assert response.status_code == 202, response.content
+        return http.get(response["Location"], **headers).json()
+
+    return load
+
+
+def _post_json(http: HttpClient, rows: list[dict]):
+    return http.post(reverse("api:interaction-bulk"), json.dumps({"rows": rows}), content_type="application/json")
+
+
 def _post_csv(http: HttpClient, body: str, all_or_nothing: str = "true", **headers: str):
     url = reverse("api:interaction-bulk") + f"?all_or_nothing={all_or_nothing}"
     return http.post(url, body.encode(), content_type="text/csv", **headers)
@@ -67,37 +92,30 @@ def _recorded() -> dict[str, tuple[str, str, str, dt.date]]:
     }
 
 
-def test_a_feed_records_each_row_with_the_manager_of_its_day(people) -> None:
-    response = _post_csv(_hr(), HEADER + GOOD)
+def test_a_feed_records_each_row_with_the_manager_of_its_day(people, worker) -> None:
+    run = worker(_hr(), HEADER + GOOD)
 
-    assert response.status_code == 200, response.json()
-    body = response.json()
-    assert (body["rows"], body["created"], body["updated"], body["unchanged"], body["applied"]) == (3, 3, 0, 0, True)
+    assert (run["state"], run["rows"], run["rows_total"], run["created"], run["updated"]) == ("succeeded", 3, 3, 3, 0)
     assert _recorded() == {
         "CC-1": ("ACME-001", "E100", "call", dt.date(2026, 2, 10)),
         "CC-2": ("ACME-001", "E200", "visit", dt.date(2026, 5, 1)),
         "CC-3": ("BETA-002", "E200", "email", dt.date(2026, 6, 1)),
     }
-    run = FeedRun.objects.get()
-    assert body["run"].endswith(reverse("api:feed-run-detail", args=[run.pk]))
-    assert (run.kind, run.source, run.state, run.created, run.all_or_nothing) == (
-        "interactions",
-        "api",
-        "applied",
-        3,
-        True,
-    )
+    record = FeedRun.objects.get()
+    assert run["url"].endswith(reverse("api:feed-run-detail", args=[record.pk]))
+    assert (record.kind, record.source, record.all_or_nothing) == ("interactions", "api", True)
+    assert set(Interaction.objects.values_list("recorded_by", flat=True)) == {record.started_by_id}
 
 
-def test_the_same_file_twice_creates_nothing_the_second_time_and_a_changed_row_updates(people) -> None:
+def test_the_same_file_twice_creates_nothing_the_second_time_and_a_changed_row_updates(people, worker) -> None:
     http = _hr()
-    _post_csv(http, HEADER + GOOD)
-    second = _post_csv(http, HEADER + GOOD).json()
+    worker(http, HEADER + GOOD)
+    second = worker(http, HEADER + GOOD)
     assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 3)
     assert Interaction.objects.count() == 3
 
     changed = GOOD.replace("Sent the new tariff", "Sent the new tariff and the fee table")
-    third = _post_csv(http, HEADER + changed).json()
+    third = worker(http, HEADER + changed)
     assert (third["created"], third["updated"], third["unchanged"]) == (0, 1, 2)
     assert Interaction.objects.get(external_ref="CC-3").summary == "Sent the new tariff and the fee table"
     assert list(FeedRun.objects.order_by("pk").values_list("created", "updated", "unchanged")) == [
@@ -107,15 +125,15 @@ def test_the_same_file_twice_creates_nothing_the_second_time_and_a_changed_row_u
     ]
 
 
-def test_a_withdrawn_interaction_stays_withdrawn_when_the_feed_sends_it_again(people) -> None:
+def test_a_withdrawn_interaction_stays_withdrawn_when_the_feed_sends_it_again(people, worker) -> None:
     http = _hr()
-    _post_csv(http, HEADER + GOOD)
+    worker(http, HEADER + GOOD)
     withdrawn = Interaction.objects.get(external_ref="CC-3")
     work_record_withdraw(record=withdrawn, by=withdrawn.recorded_by, reason="Logged twice")
     long_note = "y" * 5000  # a call centre's note: over 2,000 characters, under the summary's 10,000
 
     changed = GOOD.replace("Sent the new tariff", long_note).replace("Asked about deposit rates", long_note)
-    again = _post_csv(http, HEADER + changed).json()
+    again = worker(http, HEADER + changed)
 
     # CC-1 updated with the long note; CC-2 unchanged; CC-3 withdrawn, so counted unchanged and left as it was.
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 1, 2)
@@ -140,62 +158,64 @@ BAD = (
 )
 
 
-def test_all_or_nothing_reports_every_refused_row_with_its_line_and_writes_nothing(people) -> None:
-    response = _post_csv(_hr(), HEADER + GOOD + BAD)
+def test_all_or_nothing_reports_every_refused_row_with_its_line_and_writes_nothing(people, worker) -> None:
+    run = worker(_hr(), HEADER + GOOD + BAD)
 
-    assert response.status_code == 400
-    body = response.json()
-    assert body["code"] == "feed_refused" and body["detail"] == "7 rows were refused; nothing was written."
-    errors = body["errors"]
-    assert errors["rows.5.client_code"] == ["No client has the registration code “NOPE-404”."]
-    assert "'fax' is not a valid choice" in errors["rows.6.kind"][0]
-    assert "ambiguous" in errors["rows.7.date"][0]
-    assert errors["rows.8.manager"] == ["E100 was not the account manager of ACME-001 on 2026-05-01."]
-    assert errors["rows.9.external_id"] == ["This id is already in the feed, on an earlier line."]
-    assert "at most 10000 characters" in errors["rows.10.summary"][0]
-    assert list(errors["rows.11.external_id"])
+    assert (run["state"], run["rows"], run["rows_total"], run["refused_count"], run["created"]) == (
+        "refused",
+        10,
+        10,
+        7,
+        0,
+    )
+    errors = {row["line"]: row["errors"] for row in run["refusals"]}
+    assert list(errors) == [5, 6, 7, 8, 9, 10, 11]
+    assert errors[5] == {"client_code": ["No client has the registration code “NOPE-404”."]}
+    assert "'fax' is not a valid choice" in errors[6]["kind"][0]
+    assert "ambiguous" in errors[7]["date"][0]
+    assert errors[8] == {"manager": ["E100 was not the account manager of ACME-001 on 2026-05-01."]}
+    assert errors[9] == {"external_id": ["This id is already in the feed, on an earlier line."]}
+    assert "at most 10000 characters" in errors[10]["summary"][0]
+    assert list(errors[11]["external_id"])
+    assert run["refusals"][0]["key"] == "NOPE-404"
     assert not Interaction.objects.exists()
-    run = FeedRun.objects.get()
-    assert (run.state, run.rows, run.refused_count, run.created) == ("refused", 10, 7, 0)
-    assert [row["line"] for row in run.refusals] == [5, 6, 7, 8, 9, 10, 11]
-    assert run.refusals[0] == {
-        "line": 5,
-        "key": "NOPE-404",
-        "errors": {"client_code": ["No client has the registration code “NOPE-404”."]},
-    }
-    assert body["run"].endswith(reverse("api:feed-run-detail", args=[run.pk]))
 
 
-def test_valid_rows_only_writes_the_good_rows_and_lists_the_refused(people) -> None:
+def test_valid_rows_only_writes_the_good_rows_and_lists_the_refused(people, worker) -> None:
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     body = HEADER + GOOD + f"CC-9,BETA-002,,call,{tomorrow},Not yet\n"
-    result = _post_csv(_hr(), body, all_or_nothing="false").json()
-    assert (result["created"], result["refused_count"], result["applied"]) == (3, 1, True)
-    assert result["refused"] == [
-        {
-            "line": 5,
-            "client_code": "BETA-002",
-            "month": "",
-            "external_id": "CC-9",
-            "errors": {"date": ["An interaction cannot be recorded before it happens."]},
-        }
+    run = worker(_hr(), body, all_or_nothing="false")
+    assert (run["state"], run["created"], run["refused_count"]) == ("succeeded", 3, 1)
+    assert run["refusals"] == [
+        {"line": 5, "key": "BETA-002", "errors": {"date": ["An interaction cannot be recorded before it happens."]}}
     ]
     assert set(_recorded()) == {"CC-1", "CC-2", "CC-3"}
 
 
-def test_a_json_feed_goes_through_the_same_service(people) -> None:
+def test_a_json_feed_goes_through_the_same_job(
+    people, monkeypatch, django_capture_on_commit_callbacks, settings
+) -> None:
     rows = [{"external_id": "J-1", "client_code": "BETA-002", "kind": "call", "date": "2026-06-03", "summary": "Hi"}]
-    response = _hr().post(reverse("api:interaction-bulk"), json.dumps({"rows": rows}), content_type="application/json")
-    assert response.status_code == 200 and response.json()["created"] == 1
+    http = _hr()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = _post_json(http, rows)
+    assert response.status_code == 202
+    assert (response.json()["state"], response.json()["rows_total"]) == ("queued", 1)
+    assert not Interaction.objects.exists()  # nothing is written in the request
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_json(http, rows)
+    assert http.get(response["Location"]).json()["state"] == "succeeded"
     assert _recorded() == {"J-1": ("BETA-002", "E200", "call", dt.date(2026, 6, 3))}
 
 
-def test_a_service_account_feeds_with_the_permissions_hr_gave_it_and_a_manager_cannot(people) -> None:
+def test_a_service_account_feeds_with_the_permissions_hr_gave_it_and_a_manager_cannot(people, worker) -> None:
     feed_user = UserFactory(username="call-centre")
     token = ApiTokenFactory(user=feed_user, service_account=True)
     assert _post_csv(HttpClient(), HEADER + GOOD, **auth_header(token)).status_code == 403
     feed_user.user_permissions.add(*Permission.objects.filter(codename__in=["add_interaction", "change_interaction"]))
-    assert _post_csv(HttpClient(), HEADER + GOOD, **auth_header(token)).status_code == 200
+    assert worker(HttpClient(), HEADER + GOOD, **auth_header(token))["state"] == "succeeded"
     assert set(Interaction.objects.values_list("recorded_by__username", flat=True)) == {"call-centre"}
 
     manager = AccountManagerFactory(user=UserFactory(role=Role.ACCOUNT_MANAGER))
@@ -221,10 +241,10 @@ def test_the_command_loads_a_file_twice_without_recording_anything_twice(people,
     with pytest.raises(CommandError, match="Nothing was written"):
         call_command("import_interactions", str(bad), "--user", "call-centre")
     assert "line 2 (CC-4 NOPE-404): client_code: No client has the registration code" in capsys.readouterr().err
-    assert list(FeedRun.objects.order_by("pk").values_list("source", "state")) == [
-        ("command", "applied"),
-        ("command", "applied"),
-        ("command", "refused"),
+    assert list(FeedRun.objects.order_by("pk").values_list("source", "state", "rows_total")) == [
+        ("command", "succeeded", 3),
+        ("command", "succeeded", 3),
+        ("command", "refused", 1),
     ]
 
 
@@ -239,14 +259,14 @@ def test_the_service_reads_in_batches_and_refuses_a_repeated_id_across_them(peop
     assert (result.created, result.refused_count, [r.line for r in result.refused]) == (3, 2, [4, 5])
 
 
-def test_hr_reads_every_feed_run_in_the_api_and_a_manager_only_their_own(people) -> None:
+def test_hr_reads_every_feed_run_in_the_api_and_a_manager_only_their_own(people, worker) -> None:
     hr = _hr()
-    _post_csv(hr, HEADER + GOOD)
-    _post_csv(hr, HEADER + "CC-4,NOPE-404,,call,2026-02-10,Unknown client\n")
+    worker(hr, HEADER + GOOD)
+    worker(hr, HEADER + "CC-4,NOPE-404,,call,2026-02-10,Unknown client\n")
     runs = hr.get(reverse("api:feed-run-list")).json()["results"]
     assert [(r["kind"], r["state"], r["refused_count"]) for r in runs] == [
         ("interactions", "refused", 1),
-        ("interactions", "applied", 0),
+        ("interactions", "succeeded", 0),
     ]
     assert runs[0]["refusals"][0]["line"] == 2
 
@@ -257,14 +277,14 @@ def test_hr_reads_every_feed_run_in_the_api_and_a_manager_only_their_own(people)
     assert http.get(reverse("api:feed-run-detail", args=[runs[0]["id"]])).status_code == 404
 
 
-def test_the_admin_shows_feed_runs_read_only_in_a_fixed_number_of_queries(people) -> None:
+def test_the_admin_shows_feed_runs_read_only_in_a_fixed_number_of_queries(people, worker) -> None:
     hr = _hr()
-    _post_csv(hr, HEADER + "CC-4,NOPE-404,,call,2026-02-10,Unknown client\n")
+    worker(hr, HEADER + "CC-4,NOPE-404,,call,2026-02-10,Unknown client\n")
     url = reverse("admin:clients_feedrun_changelist")
     with CaptureQueriesContext(connection) as one:
         assert hr.get(url).status_code == 200
     for n in range(4):
-        _post_csv(hr, HEADER + f"CC-{n},BETA-002,,call,2026-06-03,Hi\n")
+        worker(hr, HEADER + f"CC-{n},BETA-002,,call,2026-06-03,Hi\n")
     with CaptureQueriesContext(connection) as five:
         assert hr.get(url).status_code == 200
     assert len(five) == len(one)
@@ -276,17 +296,24 @@ def test_the_admin_shows_feed_runs_read_only_in_a_fixed_number_of_queries(people
     assert hr.post(reverse("admin:clients_feedrun_delete", args=[run.pk]), {"post": "yes"}).status_code == 403
 
 
-def test_cells_the_database_cannot_hold_are_refused_rows_not_errors(people) -> None:
+def test_cells_the_database_cannot_hold_are_refused_rows_not_errors(
+    people, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
     rows = [
         {"external_id": "N-1", "client_code": "BETA\x00", "kind": "call", "date": "2026-06-03", "summary": "s"},
         {"external_id": "N-2", "client_code": "BETA-002", "kind": "call", "date": "2026-06-03", "summary": "a\x00b"},
         {"external_id": "N-3", "client_code": "BETA-002", "kind": "call", "date": "9999-12-31T23:00:00-12:00"},
         {"external_id": {"a": 1}, "client_code": ["x"], "kind": 5, "date": 20260603, "summary": None},
     ]
-    response = _hr().post(reverse("api:interaction-bulk"), json.dumps({"rows": rows}), content_type="application/json")
-    assert response.status_code == 400
-    errors = response.json()["errors"]
-    assert errors["rows.1.client_code"] == ["This cell holds a character that is not text."]
-    assert errors["rows.2.summary"] == ["This cell holds a character that is not text."]
-    assert "rows.3.date" in errors and {"rows.4.kind", "rows.4.date", "rows.4.summary"} <= set(errors)
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    http = _hr()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_json(http, rows)
+    assert response.status_code == 202
+    run = http.get(response["Location"]).json()
+    assert run["state"] == "refused"
+    errors = {row["line"]: row["errors"] for row in run["refusals"]}
+    assert errors[1]["client_code"] == ["This cell holds a character that is not text."]
+    assert errors[2]["summary"] == ["This cell holds a character that is not text."]
+    assert "date" in errors[3] and {"kind", "date", "summary"} <= set(errors[4])
     assert not Interaction.objects.exists()

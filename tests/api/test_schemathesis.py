@@ -37,8 +37,10 @@ EXAMPLES = 10
 
 
 @pytest.fixture(params=["hr", "manager"])
-def api_caller(request: pytest.FixtureRequest, live_server, settings) -> Iterator[dict[str, str]]:
-    """A token for HR or for a senior manager of line A; throttling is lifted so that every example is served."""
+def api_caller(request: pytest.FixtureRequest, live_server, settings, tmp_path) -> Iterator[dict[str, str]]:
+    """A token for HR or for a senior manager of line A; throttling is lifted so that every example is served; the
+    feeds' stored bodies go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"token": "1000000/hour", "feed": "1000000/hour"},

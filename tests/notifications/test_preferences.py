@@ -1,4 +1,4 @@
-"""Each user chooses on a small page, reached from the navigation, how they are told of events."""
+"""Each user chooses on a small page, reached from the menu under their name, how they are told of events."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ pytestmark = pytest.mark.django_db
 URL = reverse("notifications:preferences")
 
 
-def test_the_page_is_in_the_navigation_and_offers_only_channels_hr_set_up(client, django_assert_num_queries) -> None:
+def test_the_page_is_in_the_user_menu_and_offers_only_channels_hr_set_up(client, django_assert_num_queries) -> None:
     ChannelFactory(kind="dingtalk")
     ChannelFactory(kind="feishu", active=False)
     user = rater_user(Role.ACCOUNT_MANAGER)
     client.force_login(user)
     with django_assert_num_queries(5):  # session, user, preference, active channels, groups (nav)
         page = client.get(URL).content.decode()
-    assert f'href="{URL}"' in page
+    user_menu = page.split('id="user-menu"', 1)[1].split("</ul>", 1)[0]
+    assert f'href="{URL}"' in user_menu
     assert 'value="dingtalk"' in page and 'value="email"' in page
     assert 'value="feishu"' not in page and 'value="wecom"' not in page
 

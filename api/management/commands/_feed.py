@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from clients.feeds import FeedResult, feed_run
-from clients.models import FeedRun
+from clients.feed_runs import feed_columns, feed_run_load, feed_run_start
 
 
 def run_feed_file(
@@ -19,34 +17,29 @@ def run_feed_file(
     *,
     file: Path,
     kind: str,
-    feed: Callable[..., FeedResult],
-    columns: Iterable[str],
     all_or_nothing: bool,
     started_by: Any = None,
-    **kwargs: Any,
 ) -> None:
-    """Run the feed on the file (its header is line 1); refused rows go to stderr, the summary to stdout; a run that
-    wrote nothing is a CommandError (a non-zero exit for the scheduler that called it)."""
+    """Run the feed on the file (its header is line 1) in this process, recorded as a feed run as the API's are;
+    refused rows go to stderr, the summary to stdout; a run that wrote nothing is a CommandError (a non-zero exit
+    for the scheduler that called it)."""
     try:
         handle = file.open(newline="", encoding="utf-8-sig")
     except OSError as error:
         raise CommandError(str(error)) from error
     with handle:
-        reader = csv.DictReader(handle)
-        missing = set(columns) - set(reader.fieldnames or ())
-        if missing:
-            raise CommandError(_("The CSV lacks the columns: %(columns)s.") % {"columns": ", ".join(sorted(missing))})
         try:
-            run, result = feed_run(
-                feed,
-                kind=kind,
-                source=FeedRun.Source.COMMAND,
-                started_by=started_by,
-                all_or_nothing=all_or_nothing,
-                rows=reader,
-                first_line=2,
-                **kwargs,
-            )
+            reader = csv.DictReader(handle)
+            missing = set(feed_columns(kind)) - set(reader.fieldnames or ())
+            if missing:
+                raise CommandError(
+                    _("The CSV lacks the columns: %(columns)s.") % {"columns": ", ".join(sorted(missing))}
+                )
+            total = sum(1 for _row in reader)
+            handle.seek(0)
+            reader = csv.DictReader(handle)
+            run = feed_run_start(kind=kind, started_by=started_by, all_or_nothing=all_or_nothing, rows_total=total)
+            run, result = feed_run_load(run, rows=reader, first_line=2)
         except (csv.Error, UnicodeDecodeError) as error:
             raise CommandError(_("The CSV cannot be read: %(error)s") % {"error": error}) from error
     for row in result.refused:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from api.management.commands._feed import run_feed_file
-from clients.feeds import COLUMNS, business_records_feed
+from clients.feeds import COLUMNS
 from clients.models import FeedRun
 
 
@@ -28,7 +28,5 @@ class Command(BaseCommand):
             self,
             file=file,
             kind=FeedRun.Kind.BUSINESS_RECORDS,
-            feed=business_records_feed,
-            columns=COLUMNS,
             all_or_nothing=not valid_rows_only,
         )

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from api.management.commands._feed import run_feed_file
-from clients.interaction_feeds import COLUMNS, REQUIRED_COLUMNS, interactions_feed
+from clients.interaction_feeds import COLUMNS
 from clients.models import FeedRun
 
 
@@ -38,9 +38,6 @@ class Command(BaseCommand):
             self,
             file=file,
             kind=FeedRun.Kind.INTERACTIONS,
-            feed=interactions_feed,
-            columns=REQUIRED_COLUMNS,
             all_or_nothing=not valid_rows_only,
             started_by=recorder,
-            recorded_by=recorder,
         )

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0011_admin_list_indexes'),
+        ('clients', '0012_feed_runs_as_jobs'),
         ('managers', '0005_ux2_grades_money_and_dates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
