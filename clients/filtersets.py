@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import django_filters
 from django import forms
@@ -74,15 +74,19 @@ class ClientFilterSet(django_filters.FilterSet):
     def __init__(
         self,
         *args: object,
-        industries: Iterable[str] | None = None,
+        industries: Iterable[str] | Callable[[], Iterable[str]] | None = None,
         managers: QuerySet[AccountManager] | None = None,
+        manager_by_number: bool = False,
         own_manager: AccountManager | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
         # Read when the form is drawn, so an export that only filters does not query the industries.
         self.filters["industry"].extra["widget"] = forms.Select(
-            choices=lambda: [("", _("any industry"))] + [(name, name) for name in industries or ()]
+            choices=lambda: (
+                [("", _("any industry"))]
+                + [(name, name) for name in (industries() if callable(industries) else industries or ())]
+            )
         )
         # Without managers to choose from (or the user's own manager row) the filter is not offered, and its
         # parameter is ignored: it can never reach beyond the queryset the filter set was given.
@@ -90,6 +94,11 @@ class ClientFilterSet(django_filters.FilterSet):
             del self.filters["manager"]
         else:
             self.filters["manager"].queryset = managers
+        if manager_by_number:
+            # Too many managers for a list to choose from (and to draw on every page): the number is typed instead.
+            self.filters["manager"].extra.update(
+                to_field_name="employee_no", widget=forms.TextInput(attrs={"placeholder": _("employee number")})
+            )
         self.own_manager = own_manager
         if own_manager is None:
             del self.filters["mine"]

@@ -163,7 +163,13 @@ def test_filtering_by_manager_makes_the_same_number_of_queries_whatever_the_rows
     assert len(listed(response)) == count + 2
 
 
-def test_a_hr_user_is_offered_every_manager(client, team) -> None:
+def test_a_hr_user_filters_any_manager_by_employee_number(client, team) -> None:
     client.force_login(UserFactory(role=Role.HR))
-    response = client.get(reverse("clients:list"), {"manager": team["stranger"].pk})
+    # The whole company is too many managers to list: HR types the number instead of choosing from a list.
+    response = client.get(reverse("clients:list"), {"manager": team["stranger"].employee_no})
     assert listed(response) == ["Foreign Trading"]
+    html = response.content.decode()
+    assert 'name="manager"' in html and f'value="{team["stranger"].employee_no}"' in html
+    assert re.search(r'<input[^>]*name="manager"', html) and not re.search(r'<select[^>]*name="manager"', html)
+    response = client.get(reverse("clients:list"), {"manager": "NO-SUCH-NUMBER"})
+    assert "manager" in response.context["filterset"].form.errors and listed(response) == []
