@@ -101,7 +101,7 @@ class InteractionCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Interaction.Kind.choices)
     date = serializers.DateField()
     summary = serializers.CharField(max_length=SUMMARY_MAX_LENGTH)
-    client_needs = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    client_needs = serializers.CharField(max_length=SUMMARY_MAX_LENGTH, required=False, allow_blank=True, default="")
     follow_up_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 

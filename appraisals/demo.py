@@ -23,6 +23,7 @@ from appraisals.models import (
     Rating,
     RatingScore,
     Recommendation,
+    SurveyInvitation,
     Template,
 )
 from appraisals.services.appeals import appeal_uphold
@@ -55,7 +56,10 @@ def _ratings_give(*, cycle: AppraisalCycle, rng: random.Random, share: float) ->
                 comment = "一贯超出要求。" if value == 5 else ""
                 scores.append(RatingScore(rating=rating, indicator=indicator, value=value, comment=comment))
     RatingScore.objects.bulk_create(scores)
-    Rating.objects.filter(pk__in=[rating.pk for rating in chosen]).update(submitted_at=timezone.now())
+    now = timezone.now()
+    Rating.objects.filter(pk__in=[rating.pk for rating in chosen]).update(submitted_at=now)
+    # A client rating given here is answered: its survey link is used, so it is neither mailed nor open.
+    SurveyInvitation.objects.filter(rating__in=[rating.pk for rating in chosen]).update(used_at=now)
     return len(chosen)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -22,6 +23,23 @@ SCALE_CHOICES = [
 ]
 
 
+@dataclass
+class IndicatorRow:
+    """One indicator's line of the rating form: its 1–5 scale and its comment."""
+
+    indicator: Indicator
+    value: forms.BoundField
+    comment: forms.BoundField
+
+
+@dataclass
+class ErrorLink:
+    """One entry of the error summary: the message and the id of the field it sends the reader to ("" for none)."""
+
+    message: str
+    target: str
+
+
 class RatingForm(forms.Form):
     """A 1–5 choice and a comment per indicator, then an overall comment; the service checks the rules."""
 
@@ -34,7 +52,7 @@ class RatingForm(forms.Form):
                 help_text=indicator.description,
                 choices=SCALE_CHOICES,
                 coerce=int,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
                 # Missing values are reported by the service, naming the indicator.
                 required=False,
             )
@@ -42,11 +60,31 @@ class RatingForm(forms.Form):
                 label=_("Comment on %(code)s") % {"code": indicator.code},
                 help_text=_("Required for a value of 1 or 5."),
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 2}),
+                widget=forms.Textarea(attrs={"rows": 1, "class": "form-control form-control-sm"}),
             )
         self.fields["comment"] = forms.CharField(
-            label=_("Overall comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+            label=_("Overall comment"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         )
+
+    def rows(self) -> list[IndicatorRow]:
+        """The indicators in the template's order, each with its scale and comment fields (marked when in error)."""
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}_error"})
+        return [IndicatorRow(i, self[value_field(i.pk)], self[comment_field(i.pk)]) for i in self.indicators]
+
+    def error_links(self) -> list[ErrorLink]:
+        """Every error, in the form's order, with the id of the input that fixes it (the first radio of a scale)."""
+        links = [ErrorLink(str(message), "") for message in self.non_field_errors()]
+        for name, field in self.fields.items():
+            for message in self.errors.get(name, []):
+                target = self[name].auto_id
+                if isinstance(field.widget, forms.RadioSelect):
+                    target += "_0"
+                links.append(ErrorLink(str(message), target))
+        return links
 
     def answers(self) -> dict[str, Any]:
         """The keyword arguments of the services: values and comments by indicator id, the overall comment."""

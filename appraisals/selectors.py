@@ -310,7 +310,7 @@ def rating_for_rater(*, user: AbstractBaseUser, pk: int) -> Rating | None:
     """The user's own (non-client) rating with what its page shows; None for anyone else's."""
     return (
         ratings_given_by(user)
-        .select_related("appraisal__manager__user", "appraisal__cycle__template")
+        .select_related("appraisal__manager__user", "appraisal__cycle__template", "draft")
         .filter(pk=pk)
         .first()
     )

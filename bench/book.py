@@ -136,11 +136,12 @@ def interactions_write(cursor, company: Company, rng: random.Random, *, interact
                 company.manager_user[manager],
                 now,
                 "",  # typed on a page, not loaded from a call-centre feed
+                "",  # in force: no reason for withdrawing
             )
             interaction_id += 1
 
     columns = ("id", "client_id", "manager_id", "kind", "date", "summary", "client_needs", "follow_up_date",
-               "recorded_by_id", "created_at", "external_ref")  # fmt: skip
+               "recorded_by_id", "created_at", "external_ref", "withdrawn_reason")  # fmt: skip
     company.counts["interactions"] = copy_rows(cursor, "clients_interaction", columns, rows())
 
 
@@ -157,11 +158,11 @@ def feedback_and_targets_write(cursor, company: Company, rng: random.Random, *, 
         satisfaction = None if complaint and rng.random() < 0.5 else rng.choices((1, 2, 3, 4, 5), (2, 5, 18, 45, 30))[0]
         feedback.append(
             (feedback_id, cid, manager, first_day + timedelta(days=rng.randrange(span)), source, satisfaction,
-             complaint, "", company.manager_user[manager])
+             complaint, "", company.manager_user[manager], "")
         )  # fmt: skip
         feedback_id += 1
     columns = ("id", "client_id", "manager_id", "date", "source", "satisfaction", "complaint", "suggestion",
-               "recorded_by_id")  # fmt: skip
+               "recorded_by_id", "withdrawn_reason")  # fmt: skip
     company.counts["feedback"] = copy_rows(cursor, "clients_feedback", columns, feedback)
 
     # A short-term target over the cycle's period: the book's expected volume, give or take.

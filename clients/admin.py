@@ -49,6 +49,7 @@ from clients.models import (
     Report,
     TieringPolicy,
     TieringRun,
+    WorkLogPolicy,
 )
 from clients.resources import AssignmentResource, BusinessRecordResource, ClientResource
 from clients.selectors import client_industries
@@ -405,20 +406,35 @@ class AssignmentAdmin(JobImportAdminMixin, LargeTableAdminMixin, ImportExportMod
 # --- the work log -----------------------------------------------------------------------------------------------
 
 
+class WithdrawnFilter(admin.SimpleListFilter):
+    """Records in force, or those their author withdrew (kept, counted nowhere)."""
+
+    title = _("withdrawn")
+    parameter_name = "withdrawn"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("no", _("in force")), ("yes", _("withdrawn"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(withdrawn_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Interaction)
-class InteractionAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("date", "client", "manager", "kind", "recorded_by", "follow_up_date")
+class InteractionAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("date", "client", "manager", "kind", "recorded_by", "follow_up_date", "withdrawn_at")
     # A date filter, not a date hierarchy: the hierarchy lists the distinct years of a million rows on each request.
-    list_filter = ("kind", "date", "manager__department")
+    list_filter = ("kind", WithdrawnFilter, "date", "manager__department")
     list_select_related = ("client", "manager__user", "recorded_by")
     search_fields = ("client__name", "client__registration_code", "summary", "client_needs", "manager__employee_no")
     ordering = ("-date", "-id")  # the order of the index interaction_date_id
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("date", "client", "manager", "source", "satisfaction", "is_complaint")
-    list_filter = ("source", "satisfaction", "date")
+class FeedbackAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("date", "client", "manager", "source", "satisfaction", "is_complaint", "withdrawn_at")
+    list_filter = ("source", WithdrawnFilter, "satisfaction", "date")
     list_select_related = ("client", "manager__user")
     search_fields = ("client__name", "complaint", "suggestion")
     date_hierarchy = "date"
@@ -430,8 +446,8 @@ class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Report)
 class ReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ("created_at", "client", "manager", "kind", "title", "attests_truth")
-    list_filter = ("kind", "created_at")
+    list_display = ("created_at", "client", "manager", "kind", "title", "attests_truth", "withdrawn_at")
+    list_filter = ("kind", WithdrawnFilter, "created_at")
     list_select_related = ("client", "manager__user")
     search_fields = ("client__name", "title", "body")
     date_hierarchy = "created_at"
@@ -588,6 +604,14 @@ class TieringPolicyAdmin(admin.ModelAdmin):
 
     list_display = ("year", "measure", "volume_weight", "profit_weight", "core_share", "key_share")
     fields = ("year", "measure", "volume_weight", "profit_weight", "core_share", "key_share")
+
+
+@admin.register(WorkLogPolicy)
+class WorkLogPolicyAdmin(admin.ModelAdmin):
+    """How long an author may correct or withdraw a work record; the latest row is in force."""
+
+    list_display = ("pk", "correction_window_hours")
+    fields = ("correction_window_hours",)
 
 
 @admin.register(BusinessCreditPolicy)

@@ -118,5 +118,5 @@ class ClientFilterSet(django_filters.FilterSet):
     def filter_not_contacted(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
         """Clients with no interaction in the last N days, including those never contacted."""
         cutoff = timezone.localdate() - dt.timedelta(days=int(value))
-        recent = Interaction.objects.filter(client=OuterRef("pk"), date__gt=cutoff)
+        recent = Interaction.objects.counting().filter(client=OuterRef("pk"), date__gt=cutoff)
         return queryset.filter(~Exists(recent))

@@ -5,10 +5,13 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Feedback, Interaction, Report
+from clients.models import NOTE_MAX_LENGTH, REPORT_BODY_MAX_LENGTH, SUMMARY_MAX_LENGTH, Feedback, Interaction, Report
 
 SATISFACTION_CHOICES = [("", _("not given"))] + [(str(score), str(score)) for score in range(1, 6)]
 
@@ -20,6 +23,25 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict | None = None, format: str = "%Y-%m-%d") -> None:  # noqa: A002 - Django's name
         super().__init__(attrs, format=format)
+
+
+def _at_most(limit: int) -> str:
+    return gettext("At most %(limit)s characters.") % {"limit": f"{limit:,}"}
+
+
+def limited_text(label: object, limit: int, *, rows: int | None = None, required: bool = True) -> forms.CharField:
+    """A text field refused above `limit` characters with a message that says so; never silently cut.
+
+    No max_length (and so no maxlength attribute): a browser would cut a pasted text at the limit without a word.
+    """
+    widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput
+    return forms.CharField(
+        label=label,
+        widget=widget,
+        required=required,
+        validators=[MaxLengthValidator(limit)],
+        help_text=lazy(_at_most, str)(limit),
+    )
 
 
 class ServiceForm(forms.Form):
@@ -49,8 +71,8 @@ class InteractionForm(ServiceForm):
 
     kind = forms.ChoiceField(label=_("kind"), choices=Interaction.Kind.choices)
     date = forms.DateField(label=_("date"), widget=DateInput, initial=timezone.localdate)
-    summary = forms.CharField(label=_("summary"), widget=forms.Textarea(attrs={"rows": 3}))
-    client_needs = forms.CharField(label=_("client's needs"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    summary = limited_text(_("summary"), SUMMARY_MAX_LENGTH, rows=3)
+    client_needs = limited_text(_("client's needs"), SUMMARY_MAX_LENGTH, rows=2, required=False)
     follow_up_date = forms.DateField(label=_("follow-up date"), widget=DateInput, required=False)
 
 
@@ -68,8 +90,8 @@ class FeedbackForm(ServiceForm):
     satisfaction = forms.TypedChoiceField(
         label=_("satisfaction (1–5)"), choices=SATISFACTION_CHOICES, coerce=int, empty_value=None, required=False
     )
-    complaint = forms.CharField(label=_("complaint"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    suggestion = forms.CharField(label=_("suggestion"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    complaint = limited_text(_("complaint"), NOTE_MAX_LENGTH, rows=2, required=False)
+    suggestion = limited_text(_("suggestion"), NOTE_MAX_LENGTH, rows=2, required=False)
 
 
 class ReportForm(ServiceForm):
@@ -78,9 +100,27 @@ class ReportForm(ServiceForm):
     prefix = "report"
 
     kind = forms.ChoiceField(label=_("kind"), choices=Report.Kind.choices)
-    title = forms.CharField(label=_("title"), max_length=200)
-    body = forms.CharField(label=_("report"), widget=forms.Textarea(attrs={"rows": 6}))
+    title = limited_text(_("title"), Report._meta.get_field("title").max_length)
+    body = limited_text(_("report"), REPORT_BODY_MAX_LENGTH, rows=6)
     attests_truth = forms.BooleanField(
         label=_("I answer for the truth of this report"),
         error_messages={"required": _("A report is accepted only when you answer for its truth.")},
     )
+
+
+class ReportCorrectionForm(ServiceForm):
+    """Correct a report's kind, title and text; the manager's answer for its truth stands."""
+
+    prefix = "report"
+
+    kind = ReportForm.base_fields["kind"]
+    title = ReportForm.base_fields["title"]
+    body = ReportForm.base_fields["body"]
+
+
+class WithdrawForm(ServiceForm):
+    """Withdraw a record, saying why; it stays visible as withdrawn and counts nowhere."""
+
+    prefix = "withdraw"
+
+    reason = limited_text(_("reason for withdrawing"), 300, rows=2)

@@ -3,7 +3,8 @@
 The same service for every way the feed arrives (``POST /api/interactions/bulk/``, ``manage.py import_interactions``),
 read in batches as clients.feeds does: 100,000 rows take the memory of one batch plus the set of external ids seen.
 Each row carries the call centre's own id (``external_id``): a row whose id is recorded already updates that record
-when it differs and is counted unchanged when it does not, so loading the same file twice creates nothing twice. The
+when it differs and is counted unchanged when it does not, so loading the same file twice creates nothing twice; a
+withdrawn record stays withdrawn and unchanged whatever its row says. The
 manager is the one named by staff number, or when none is named the client's manager on the interaction's day; as on
 the pages, a named manager must be the client's manager of that day. With ``all_or_nothing`` one refused row means
 nothing is written.
@@ -19,6 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from clients.feeds import FeedResult, RefusedRow, feed_apply, import_date
 from clients.models import Assignment, Client, Interaction
@@ -165,15 +167,17 @@ class InteractionRows:
                         external_id=ref,
                     )
                 )
-            elif all(getattr(current, name) == value for name, value in fresh.items()):
+            elif current.is_withdrawn or all(getattr(current, name) == value for name, value in fresh.items()):
+                # A record its author withdrew stays withdrawn: the call centre re-sending it changes nothing.
                 result.unchanged += 1
             else:
                 for name, value in fresh.items():
                     setattr(current, name, value)
                 changed.append(current)
         if write:
-            Interaction.objects.bulk_create(new)
-            Interaction.objects.bulk_update(changed, _UPDATED_FIELDS)
+            # With their history rows, as a correction on the page has: the feed is the change's author.
+            bulk_create_with_history(new, Interaction, default_user=self.recorded_by)
+            bulk_update_with_history(changed, Interaction, _UPDATED_FIELDS, default_user=self.recorded_by)
             result.created += len(new)
             result.updated += len(changed)
 

@@ -129,11 +129,43 @@ class Assignment(models.Model):
         return f"{self.client} → {self.manager} ({self.start}–{self.end or '…'})"
 
 
-# Long enough for a call centre's note, short enough to read on the client page.
+# Longest free texts of the work log, in characters. An interaction's summary and the client's needs take a call
+# centre's note whole (the feed carries them as written, so the page and the API take the same); feedback's notes and a
+# written report's body have their own limits.
 SUMMARY_MAX_LENGTH = 10000
+NOTE_MAX_LENGTH = 2000
+REPORT_BODY_MAX_LENGTH = 20000
 
 
-class Interaction(models.Model):
+def _text_field(verbose_name: object, max_length: int, **kwargs: object) -> models.TextField:
+    # A TextField's max_length only sizes the widget; the validator is what refuses a longer text on full_clean.
+    return models.TextField(verbose_name, max_length=max_length, validators=[MaxLengthValidator(max_length)], **kwargs)
+
+
+class WorkRecordQuerySet(models.QuerySet):
+    """Interactions, feedback and reports: a withdrawn record is kept (with its history) but counts nowhere."""
+
+    def counting(self) -> WorkRecordQuerySet:
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class WorkRecord(models.Model):
+    """What the work log's records share: their author may withdraw them, within the correction window."""
+
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("reason for withdrawing"), max_length=300, blank=True)
+
+    objects = WorkRecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class Interaction(WorkRecord):
     """An interaction record (联系记录) with a client, by the manager or their assistant."""
 
     class Kind(models.TextChoices):
@@ -149,10 +181,8 @@ class Interaction(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     date = models.DateField(_("date"))
-    summary = models.TextField(
-        _("summary"), max_length=SUMMARY_MAX_LENGTH, validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)]
-    )
-    client_needs = models.TextField(_("client's needs"), blank=True)
+    summary = _text_field(_("summary"), SUMMARY_MAX_LENGTH)
+    client_needs = _text_field(_("client's needs"), SUMMARY_MAX_LENGTH, blank=True)
     follow_up_date = models.DateField(_("follow-up date"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
@@ -164,6 +194,7 @@ class Interaction(models.Model):
         blank=True,
         help_text=_("The record's id in the system it was fed from (a call centre); empty when entered here."),
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("interaction record")
@@ -223,7 +254,7 @@ class BusinessRecord(models.Model):
         return f"{self.client} {self.month:%Y-%m}"
 
 
-class Feedback(models.Model):
+class Feedback(WorkRecord):
     """A client's feedback: satisfaction, complaint, suggestion; tied to the client's manager on that date."""
 
     class Source(models.TextChoices):
@@ -245,8 +276,8 @@ class Feedback(models.Model):
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1–5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    complaint = models.TextField(_("complaint"), blank=True)
-    suggestion = models.TextField(_("suggestion"), blank=True)
+    complaint = _text_field(_("complaint"), NOTE_MAX_LENGTH, blank=True)
+    suggestion = _text_field(_("suggestion"), NOTE_MAX_LENGTH, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -255,6 +286,9 @@ class Feedback(models.Model):
         blank=True,
         related_name="+",
     )
+    # Empty on feedback recorded before this was kept (and on survey answers): such feedback cannot be corrected.
+    created_at = models.DateTimeField(_("recorded at"), null=True, blank=True, editable=False)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("feedback")
@@ -276,7 +310,7 @@ class Feedback(models.Model):
         return bool(self.complaint)
 
 
-class Report(models.Model):
+class Report(WorkRecord):
     """A manager's written report on a client; the manager answers for its truth (004 §八)."""
 
     class Kind(models.TextChoices):
@@ -290,7 +324,7 @@ class Report(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("report"))
+    body = _text_field(_("report"), REPORT_BODY_MAX_LENGTH)
     attests_truth = models.BooleanField(_("I answer for the truth of this report"), default=False)
     # Who wrote it: the manager or their assistant (the manager answers for it either way). Empty on older reports.
     written_by = models.ForeignKey(
@@ -352,6 +386,29 @@ class BusinessCreditPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.get_mode_display()}"
+
+
+class WorkLogPolicy(models.Model):
+    """How long the author of an interaction, feedback or report may still correct or withdraw it; HR changes it.
+
+    The row with the highest id is in force; without one, the default (24 hours)."""
+
+    correction_window_hours = models.PositiveSmallIntegerField(
+        _("correction window (hours)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text=_(
+            "For how many hours after recording it the author may correct or withdraw an interaction record, feedback "
+            "or a report; 0 allows no correction. The history of every change is kept."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("work log correction rule")
+        verbose_name_plural = _("work log correction rules")
+
+    def __str__(self) -> str:
+        return str(_("Correct or withdraw within %(hours)s hours") % {"hours": self.correction_window_hours})
 
 
 class TieringPolicy(models.Model):

@@ -27,6 +27,7 @@ from clients.models import (
     Interaction,
     Report,
     TieringPolicy,
+    WorkLogPolicy,
 )
 from core.permissions import Action, Kind, Scope
 from core.roles import Role, role_of
@@ -130,7 +131,7 @@ def clients_annotated(queryset: QuerySet[Client], *, today: dt.date | None = Non
     manager with their user (whose name is written in the reader's order, which SQL cannot do)."""
     today = today or timezone.localdate()
     year_start, next_year = _year_bounds(today)
-    last_interaction = Interaction.objects.filter(client=OuterRef("pk")).order_by("-date").values("date")[:1]
+    last_interaction = Interaction.objects.counting().filter(client=OuterRef("pk")).order_by("-date").values("date")[:1]
     volume = (
         BusinessRecord.objects.filter(client=OuterRef("pk"), month__gte=year_start, month__lt=next_year)
         .order_by()
@@ -315,6 +316,11 @@ def tiering_policy_on(day: dt.date) -> TieringPolicy:
     """The tiering rule in force on the day: the row of the latest plan year not after the day's year; without one,
     the defaults (volume; 80 %, 95 %), unsaved."""
     return TieringPolicy.objects.filter(year__lte=day.year).order_by("-year").first() or TieringPolicy()
+
+
+def work_log_policy() -> WorkLogPolicy:
+    """The correction window in force: the latest row HR saved; without one, the default (24 hours), unsaved."""
+    return WorkLogPolicy.objects.order_by("-pk").first() or WorkLogPolicy()
 
 
 def business_credit_policy_on(day: dt.date) -> BusinessCreditPolicy:

@@ -13,6 +13,7 @@ the newer assignment wins (clients.selectors.client_assignment_on takes the late
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,8 +24,8 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Assignment, BusinessRecord, Client, Feedback, Interaction, Report
-from clients.selectors import client_manager_on
+from clients.models import Assignment, BusinessRecord, Client, Feedback, Interaction, Report, WorkRecord
+from clients.selectors import client_manager_on, work_log_policy
 from core.choices import ClientTier
 from managers.models import AccountManager, Assistant, AssistantKpi
 
@@ -222,6 +223,18 @@ def _client_manager_validate(*, client: Client, manager: AccountManager, day: da
         )
 
 
+def _interaction_dates_validate(
+    *, client: Client, manager: AccountManager, date: date, follow_up_date: date | None
+) -> None:
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("An interaction cannot be recorded before it happens.")}, code="future")
+    _client_manager_validate(client=client, manager=manager, day=date)
+    if follow_up_date is not None and follow_up_date < date:
+        raise ValidationError(
+            {"follow_up_date": _("The follow-up date cannot be before the interaction.")}, code="follow_up_early"
+        )
+
+
 @transaction.atomic
 def interaction_record(
     *,
@@ -236,13 +249,7 @@ def interaction_record(
 ) -> Interaction:
     """Write an interaction record (联系记录) by the client's manager of that day or their assistant."""
     recorder_validate(manager=manager, recorded_by=recorded_by)
-    if date > timezone.localdate():
-        raise ValidationError({"date": _("An interaction cannot be recorded before it happens.")}, code="future")
-    _client_manager_validate(client=client, manager=manager, day=date)
-    if follow_up_date is not None and follow_up_date < date:
-        raise ValidationError(
-            {"follow_up_date": _("The follow-up date cannot be before the interaction.")}, code="follow_up_early"
-        )
+    _interaction_dates_validate(client=client, manager=manager, date=date, follow_up_date=follow_up_date)
     interaction = Interaction(
         client=client,
         manager=manager,
@@ -258,6 +265,17 @@ def interaction_record(
     return interaction
 
 
+def _feedback_validate(*, date: date, source: str, satisfaction: int | None, complaint: str, suggestion: str) -> None:
+    if satisfaction is None and not complaint and not suggestion:
+        raise ValidationError(
+            _("Feedback must give a satisfaction score, a complaint or a suggestion."), code="feedback_empty"
+        )
+    if source == Feedback.Source.COMPLAINT and not complaint:
+        raise ValidationError({"complaint": _("A complaint must say what the client complains about.")})
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("Feedback cannot be dated in the future.")}, code="future")
+
+
 @transaction.atomic
 def feedback_record(
     *,
@@ -271,14 +289,7 @@ def feedback_record(
 ) -> Feedback:
     """Record a client's feedback, tied to whoever was the client's manager on that date."""
     complaint, suggestion = (complaint or "").strip(), (suggestion or "").strip()
-    if satisfaction is None and not complaint and not suggestion:
-        raise ValidationError(
-            _("Feedback must give a satisfaction score, a complaint or a suggestion."), code="feedback_empty"
-        )
-    if source == Feedback.Source.COMPLAINT and not complaint:
-        raise ValidationError({"complaint": _("A complaint must say what the client complains about.")})
-    if date > timezone.localdate():
-        raise ValidationError({"date": _("Feedback cannot be dated in the future.")}, code="future")
+    _feedback_validate(date=date, source=source, satisfaction=satisfaction, complaint=complaint, suggestion=suggestion)
     feedback = Feedback(
         client=client,
         manager=client_manager_on(client=client, day=date),
@@ -288,6 +299,7 @@ def feedback_record(
         complaint=complaint,
         suggestion=suggestion,
         recorded_by=recorded_by,
+        created_at=timezone.now(),
     )
     feedback.full_clean()
     feedback.save()
@@ -321,6 +333,160 @@ def report_write(
     report.full_clean()
     report.save()
     return report
+
+
+# --- corrections: the author, within the window HR sets; every version is kept in the history ------------------
+
+
+def work_record_author_id(record: WorkRecord) -> int | None:
+    """Who wrote the record: its recorder, or for a report its writer (the manager on reports older than that)."""
+    if isinstance(record, Report):
+        return record.written_by_id or record.manager.user_id
+    return record.recorded_by_id
+
+
+def work_record_correctable_until(record: WorkRecord, *, hours: int) -> dt.datetime | None:
+    """Until when the author may still correct or withdraw the record; None when never (no time of recording)."""
+    if record.created_at is None or record.withdrawn_at is not None:
+        return None
+    return record.created_at + timedelta(hours=hours)
+
+
+def _correction_validate(record: WorkRecord, *, by: AbstractBaseUser) -> None:
+    """Refuse a correction or withdrawal by anyone but the author, of a withdrawn record, or after the window."""
+    if work_record_author_id(record) != by.pk:
+        raise ValidationError(
+            _("Only the person who recorded it may correct or withdraw this record."), code="not_the_author"
+        )
+    if record.withdrawn_at is not None:
+        raise ValidationError(_("This record was withdrawn; it can no longer be changed."), code="withdrawn")
+    hours = work_log_policy().correction_window_hours
+    until = work_record_correctable_until(record, hours=hours)
+    if until is None or timezone.now() > until:
+        raise ValidationError(
+            _(
+                "A record can be corrected or withdrawn only within %(hours)s hours of being recorded; this one can "
+                "no longer be changed. Ask HR if it is wrong."
+            )
+            % {"hours": hours},
+            code="window_over",
+        )
+
+
+def work_record_correction_refusal(record: WorkRecord, *, by: AbstractBaseUser) -> str:
+    """Why the user may not correct or withdraw the record now, in their language; "" when they may."""
+    try:
+        _correction_validate(record, by=by)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return ""
+
+
+def work_records_correctable(records: list, *, by: AbstractBaseUser, hours: int) -> set[int]:
+    """The ids of the records (loaded, reports with their manager) the user may still correct or withdraw."""
+    now = timezone.now()
+    return {
+        record.pk
+        for record in records
+        if work_record_author_id(record) == by.pk
+        and (until := work_record_correctable_until(record, hours=hours)) is not None
+        and now <= until
+    }
+
+
+def _lock(record: WorkRecord) -> WorkRecord:
+    """The record re-read under a row lock (two corrections at once apply one after the other)."""
+    return type(record).objects.select_for_update(of=("self",)).select_related("client", "manager").get(pk=record.pk)
+
+
+@transaction.atomic
+def interaction_correct(
+    *,
+    interaction: Interaction,
+    by: AbstractBaseUser,
+    kind: str,
+    date: date,
+    summary: str,
+    client_needs: str = "",
+    follow_up_date: date | None = None,
+) -> Interaction:
+    """Correct an interaction record: its author, within the correction window; the earlier version stays in history."""
+    interaction = _lock(interaction)
+    _correction_validate(interaction, by=by)
+    _interaction_dates_validate(
+        client=interaction.client, manager=interaction.manager, date=date, follow_up_date=follow_up_date
+    )
+    interaction.kind, interaction.date, interaction.summary = kind, date, summary
+    interaction.client_needs, interaction.follow_up_date = client_needs, follow_up_date
+    interaction.full_clean()
+    interaction._change_reason = "corrected"  # simple-history's documented way to name a change
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def feedback_correct(
+    *,
+    feedback: Feedback,
+    by: AbstractBaseUser,
+    date: date,
+    source: str,
+    satisfaction: int | None = None,
+    complaint: str = "",
+    suggestion: str = "",
+) -> Feedback:
+    """Correct recorded feedback: its recorder, within the correction window; tied anew to the manager of its date."""
+    feedback = _lock(feedback)
+    _correction_validate(feedback, by=by)
+    if feedback.source == Feedback.Source.SURVEY or source == Feedback.Source.SURVEY:
+        raise ValidationError(_("A survey answer is the client's own and cannot be corrected."), code="survey")
+    complaint, suggestion = (complaint or "").strip(), (suggestion or "").strip()
+    _feedback_validate(date=date, source=source, satisfaction=satisfaction, complaint=complaint, suggestion=suggestion)
+    feedback.date, feedback.source, feedback.satisfaction = date, source, satisfaction
+    feedback.complaint, feedback.suggestion = complaint, suggestion
+    feedback.manager = client_manager_on(client=feedback.client, day=date)
+    feedback.full_clean()
+    feedback._change_reason = "corrected"
+    feedback.save()
+    return feedback
+
+
+@transaction.atomic
+def report_correct(*, report: Report, by: AbstractBaseUser, kind: str, title: str, body: str) -> Report:
+    """Correct a report: its writer, within the correction window; the manager still answers for its truth."""
+    report = _lock(report)
+    _correction_validate(report, by=by)
+    report.kind, report.title, report.body = kind, title, body
+    report.full_clean()
+    report._change_reason = "corrected"
+    report.save()
+    return report
+
+
+@transaction.atomic
+def work_record_withdraw(*, record: WorkRecord, by: AbstractBaseUser, reason: str) -> WorkRecord:
+    """Withdraw an interaction, feedback or report: its author, within the window, with a reason. The record is kept
+    and shown as withdrawn, with its history, but counts in no measure or KPI."""
+    record = _lock(record)
+    _correction_validate(record, by=by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the record is withdrawn.")}, code="reason_missing")
+    limit = type(record)._meta.get_field("withdrawn_reason").max_length
+    if len(reason) > limit:
+        raise ValidationError(
+            {
+                "reason": _("The reason can be at most %(limit)s characters; it has %(count)s.")
+                % {"limit": limit, "count": len(reason)}
+            },
+            code="reason_too_long",
+        )
+    record.withdrawn_at = timezone.now()
+    record.withdrawn_reason = reason
+    record._change_reason = "withdrawn"
+    # Only the withdrawal is written: the record's own fields stay exactly as they were.
+    record.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+    return record
 
 
 # --- business ---------------------------------------------------------------------------------------------------
@@ -391,7 +557,8 @@ def assistant_kpis_compute(*, month: date) -> int:
 def _contacts_by_user(*, users: list[int], month: date, last_day: date) -> dict[int, int]:
     """Interactions each user recorded in the month."""
     return dict(
-        Interaction.objects.filter(date__gte=month, date__lte=last_day, recorded_by_id__in=users)
+        Interaction.objects.counting()
+        .filter(date__gte=month, date__lte=last_day, recorded_by_id__in=users)
         .values_list("recorded_by_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -401,7 +568,8 @@ def _contacts_by_user(*, users: list[int], month: date, last_day: date) -> dict[
 def _reports_by_user(*, users: list[int], month: date, last_day: date) -> dict[int, int]:
     """Reports each user wrote in the month."""
     return dict(
-        Report.objects.filter(written_by_id__in=users, created_at__date__gte=month, created_at__date__lte=last_day)
+        Report.objects.counting()
+        .filter(written_by_id__in=users, created_at__date__gte=month, created_at__date__lte=last_day)
         .values_list("written_by_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -411,14 +579,13 @@ def _reports_by_user(*, users: list[int], month: date, last_day: date) -> dict[i
 def _follow_ups_by_user(*, users: list[int], month: date, last_day: date) -> dict[int, tuple[int, int]]:
     """Per user, the follow-ups they set that fell due in the month, and how many of those were kept."""
     # A follow-up is kept when anyone recorded an interaction with the client after the one that set it, by its date.
-    kept = Interaction.objects.filter(
+    kept = Interaction.objects.counting().filter(
         client=OuterRef("client"), date__gt=OuterRef("date"), date__lte=OuterRef("follow_up_date")
     )
     return {
         user_id: (due, done)
-        for user_id, due, done in Interaction.objects.filter(
-            recorded_by_id__in=users, follow_up_date__gte=month, follow_up_date__lte=last_day
-        )
+        for user_id, due, done in Interaction.objects.counting()
+        .filter(recorded_by_id__in=users, follow_up_date__gte=month, follow_up_date__lte=last_day)
         .values_list("recorded_by_id")
         .annotate(due=Count("pk"), done=Count("pk", filter=Q(Exists(kept))))
         .order_by()
@@ -428,9 +595,8 @@ def _follow_ups_by_user(*, users: list[int], month: date, last_day: date) -> dic
 def _satisfaction_by_manager(*, managers: list[int], month: date, last_day: date) -> dict[int, float]:
     """The average satisfaction (1–5) of the feedback given in the month, per manager."""
     return dict(
-        Feedback.objects.filter(
-            date__gte=month, date__lte=last_day, manager_id__in=managers, satisfaction__isnull=False
-        )
+        Feedback.objects.counting()
+        .filter(date__gte=month, date__lte=last_day, manager_id__in=managers, satisfaction__isnull=False)
         .values_list("manager_id")
         .annotate(average=Avg("satisfaction"))
         .order_by()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from clients import views
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("<int:pk>/interactions/new/", views.interaction_create, name="interaction_create"),
     path("<int:pk>/feedback/new/", views.feedback_create, name="feedback_create"),
     path("<int:pk>/reports/new/", views.report_create, name="report_create"),
+    re_path(
+        r"^(?P<pk>[0-9]+)/(?P<kind>interaction|feedback|report)/(?P<record_id>[0-9]+)/correct/$",
+        views.record_correct,
+        name="record_correct",
+    ),
 ]

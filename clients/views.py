@@ -4,6 +4,7 @@ services; every client is loaded through _get_client_for_user, so a client outsi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -14,11 +15,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import services
-from clients.forms import FeedbackForm, InteractionForm, ReportForm, ServiceForm
-from clients.models import Client
+from clients.forms import (
+    FeedbackForm,
+    InteractionForm,
+    ReportCorrectionForm,
+    ReportForm,
+    ServiceForm,
+    WithdrawForm,
+)
+from clients.models import Client, WorkRecord
 from clients.selectors import (
     ClientActions,
     client_actions_for_user,
@@ -27,6 +35,7 @@ from clients.selectors import (
     client_list_of,
     client_manager_on,
     client_page,
+    work_log_policy,
 )
 
 PAGE_SIZE = 25
@@ -60,11 +69,20 @@ def _render_client_page(
         "report": ReportForm() if actions.write_report else None,
     }
     forms.update(bound or {})
+    hours = work_log_policy().correction_window_hours
     context = {
         "client": client,
         "page": page,
         "actions": actions,
         "forms": forms,
+        "correctable": {
+            kind: services.work_records_correctable(records, by=request.user, hours=hours)
+            for kind, records in (
+                ("interaction", page.interactions),
+                ("feedback", page.feedback),
+                ("report", page.reports),
+            )
+        },
         # The form that failed stays open, so its errors are seen next to its fields.
         "open_form": next(iter(bound), "") if bound else "",
     }
@@ -189,3 +207,83 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         success=_("The report was saved."),
         anchor="#reports",
     )
+
+
+@dataclass(frozen=True)
+class _RecordKind:
+    """How the correction page reads, shows and corrects one kind of work record."""
+
+    related: str
+    form_class: type[ServiceForm]
+    fields: tuple[str, ...]
+    anchor: str
+
+
+_RECORD_KINDS = {
+    "interaction": _RecordKind(
+        "interactions", InteractionForm, ("kind", "date", "summary", "client_needs", "follow_up_date"), "#interactions"
+    ),
+    "feedback": _RecordKind(
+        "feedback", FeedbackForm, ("source", "date", "satisfaction", "complaint", "suggestion"), "#feedback"
+    ),
+    "report": _RecordKind("reports", ReportCorrectionForm, ("kind", "title", "body"), "#reports"),
+}
+_CORRECT = {
+    "interaction": lambda record, by, data: services.interaction_correct(interaction=record, by=by, **data),
+    "feedback": lambda record, by, data: services.feedback_correct(feedback=record, by=by, **data),
+    "report": lambda record, by, data: services.report_correct(report=record, by=by, **data),
+}
+
+
+def _get_record_for_user(request: HttpRequest, pk: int, kind: str, record_id: int) -> tuple[Client, WorkRecord]:
+    """The client and its record, or 404 when the client is outside the user's line or has no such record."""
+    client = _get_client_for_user(request, pk)
+    record = (
+        getattr(client, _RECORD_KINDS[kind].related)
+        .select_related("client", "manager__user")
+        .filter(pk=record_id)
+        .first()
+    )
+    if record is None:
+        raise Http404(_("No such record of this client."))
+    return client, record
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_correct(request: HttpRequest, pk: int, kind: str, record_id: int) -> HttpResponse:
+    """Correct or withdraw an interaction, feedback or report: its author, within the window HR sets."""
+    client, record = _get_record_for_user(request, pk, kind, record_id)
+    spec = _RECORD_KINDS[kind]
+    initial = {name: getattr(record, name) for name in spec.fields}
+    form = spec.form_class(initial=initial)
+    withdraw_form = WithdrawForm()
+    if request.method == "POST":
+        withdrawing = request.POST.get("action") == "withdraw"
+        bound = WithdrawForm(request.POST) if withdrawing else spec.form_class(request.POST)
+        if bound.is_valid():
+            try:
+                if withdrawing:
+                    services.work_record_withdraw(record=record, by=request.user, reason=bound.cleaned_data["reason"])
+                else:
+                    _CORRECT[kind](record, request.user, {name: bound.cleaned_data[name] for name in spec.fields})
+            except ValidationError as error:
+                bound.add_service_error(error)
+            else:
+                done = _("The record was withdrawn.") if withdrawing else _("The record was corrected.")
+                messages.success(request, done)
+                return redirect(reverse("clients:detail", args=[client.pk]) + spec.anchor)
+        if withdrawing:
+            withdraw_form = bound
+        else:
+            form = bound
+    context = {
+        "client": client,
+        "record": record,
+        "kind": kind,
+        "form": form,
+        "withdraw_form": withdraw_form,
+        "refusal": services.work_record_correction_refusal(record, by=request.user),
+        "back": reverse("clients:detail", args=[client.pk]) + spec.anchor,
+    }
+    return render(request, "clients/record_correct.html", context)

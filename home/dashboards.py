@@ -162,15 +162,17 @@ def behind_on_contact(managers: QuerySet[AccountManager] | list[int], *, today: 
     cutoff = today - dt.timedelta(days=CONTACT_DAYS)
     month_start, next_month = _month_bounds(today)
     current_clients = Client.objects.filter(current_manager=OuterRef("pk")).order_by()
-    recent = Interaction.objects.filter(client=OuterRef("pk"), date__gt=cutoff)
+    recent = Interaction.objects.counting().filter(client=OuterRef("pk"), date__gt=cutoff)
 
     def count_of(queryset: QuerySet, by: str) -> Coalesce:
         counted = queryset.values(by).annotate(n=Count("*")).values("n")
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
-    this_month = Interaction.objects.filter(
-        manager=OuterRef("pk"), date__gte=month_start, date__lt=next_month
-    ).order_by()
+    this_month = (
+        Interaction.objects.counting()
+        .filter(manager=OuterRef("pk"), date__gte=month_start, date__lt=next_month)
+        .order_by()
+    )
     return list(
         AccountManager.objects.filter(pk__in=_ids(managers), status=AccountManager.Status.ACTIVE)
         .select_related("user")
@@ -223,7 +225,7 @@ def month_target(*, manager: AccountManager, today: dt.date) -> MonthTarget:
     """Interactions the manager logged this month (one query) against the target of the period covering today,
     pro-rated per month: the period's interactions target divided by its number of months (one query)."""
     month_start, next_month = _month_bounds(today)
-    done = Interaction.objects.filter(manager=manager, date__gte=month_start, date__lt=next_month).count()
+    done = Interaction.objects.counting().filter(manager=manager, date__gte=month_start, date__lt=next_month).count()
     targets = list(Target.objects.filter(manager=manager, period_start__lte=today, period_end__gte=today))
     # The shortest period covering today is the most specific plan (a short-term target over a long-term one).
     targets.sort(key=lambda t: (t.period_end - t.period_start, t.pk))
@@ -497,9 +499,10 @@ class AssistantDashboard:
 def follow_ups_due(*, manager: AccountManager, today: dt.date) -> list[Interaction]:
     """Interactions of the manager's clients whose follow-up date is within the next week or passed in the last
     month, with no later interaction on that client (the follow-up has not happened yet). One query."""
-    later = Interaction.objects.filter(client=OuterRef("client"), date__gt=OuterRef("date"))
+    later = Interaction.objects.counting().filter(client=OuterRef("client"), date__gt=OuterRef("date"))
     return list(
-        Interaction.objects.filter(
+        Interaction.objects.counting()
+        .filter(
             manager=manager,
             follow_up_date__gte=today - dt.timedelta(days=FOLLOW_UP_BACK_DAYS),
             follow_up_date__lte=today + dt.timedelta(days=FOLLOW_UP_AHEAD_DAYS),
@@ -516,7 +519,9 @@ def assistant_dashboard(*, user: AbstractBaseUser, today: dt.date | None = None)
     today = today or timezone.localdate()
     month_start, next_month = _month_bounds(today)
     assistant = Assistant.objects.filter(user=user, active=True).select_related("manager__user").first()
-    recorded = Interaction.objects.filter(recorded_by=user, date__gte=month_start, date__lt=next_month).count()
+    recorded = (
+        Interaction.objects.counting().filter(recorded_by=user, date__gte=month_start, date__lt=next_month).count()
+    )
     if assistant is None:
         return AssistantDashboard(
             assistant=None, tiers=clients_by_tier([]), recorded_this_month=recorded, kpi=None, follow_ups=[]

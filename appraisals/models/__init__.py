@@ -4,7 +4,7 @@ from appraisals.models.cycles import RATING_STATES, Appraisal, AppraisalCycle, M
 from appraisals.models.draws import ClientSampleDraw, PeerDraw
 from appraisals.models.plans import AppraisalPlan, Dimension, Indicator, RaterType, Template
 from appraisals.models.policies import AppraisalPolicy, MissingDataAction, MissingDataGap, MissingDataRule
-from appraisals.models.ratings import Rating, RatingScore, SurveyInvitation
+from appraisals.models.ratings import Rating, RatingDraft, RatingScore, SurveyInvitation
 from appraisals.models.results import Appeal, AppraisalVersion, Recommendation, ResultRule
 from appraisals.models.spotchecks import SpotCheck, SpotCheckDraw, SpotCheckPolicy
 
@@ -27,6 +27,7 @@ __all__ = [
     "PeerDraw",
     "RaterType",
     "Rating",
+    "RatingDraft",
     "RatingScore",
     "Recommendation",
     "ResultRule",

@@ -123,6 +123,24 @@ class RatingScore(CycleRow):
         return Q(appraisals__ratings=self.rating_id)
 
 
+class RatingDraft(models.Model):
+    """A rater's partial answers, saved to finish later; never a score: only a submitted rating counts."""
+
+    rating = models.OneToOneField(Rating, verbose_name=_("rating"), on_delete=models.CASCADE, related_name="draft")
+    # By indicator id (as a string, JSON's key): the value 1–5 chosen so far, and the comment typed so far.
+    values = models.JSONField(_("values so far"), default=dict, blank=True)
+    comments = models.JSONField(_("comments so far"), default=dict, blank=True)
+    comment = models.TextField(_("overall comment so far"), blank=True)
+    saved_at = models.DateTimeField(_("saved at"))
+
+    class Meta:
+        verbose_name = _("rating draft")
+        verbose_name_plural = _("rating drafts")
+
+    def __str__(self) -> str:
+        return f"{self.rating} ({self.saved_at:%Y-%m-%d %H:%M})"
+
+
 class SurveyInvitation(models.Model):
     """A signed, expiring, single-use survey link sent to a sampled client's contact (客户抽样评价)."""
 

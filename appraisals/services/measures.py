@@ -8,7 +8,7 @@ Definitions (each stored with its inputs in MeasuredValue.inputs, so the figure 
 - volume growth %: the book's business volume in the period against the same-length period just before;
 - scope growth: for each client of the book, the most products used in a month of the period minus the most in a
   month of the period before (0 when it had none), summed;
-- interactions: interaction records by the manager dated in the period;
+- interactions: interaction records by the manager dated in the period (a withdrawn record counts nowhere);
 - average satisfaction: mean satisfaction (1–5) of the feedback linked to the manager in the period;
 - complaints: feedback linked to the manager in the period that carries a complaint;
 - target completion %: the book's volume in the period against the manager's targets lying inside the period;
@@ -268,7 +268,8 @@ def _interactions(found: Found, books: dict, *, manager_ids: list[int], start: d
     """Interaction records by the manager dated in the period."""
     counts = {
         row["manager_id"]: row["count"]
-        for row in Interaction.objects.filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
+        for row in Interaction.objects.counting()
+        .filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
         .values("manager_id")
         .annotate(count=Count("pk"))
         .order_by()
@@ -282,7 +283,8 @@ def _feedback(found: Found, books: dict, *, manager_ids: list[int], start: date,
     """Average satisfaction and complaints, from the feedback linked to the manager in the period."""
     feedback = {
         row["manager_id"]: row
-        for row in Feedback.objects.filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
+        for row in Feedback.objects.counting()
+        .filter(manager_id__in=manager_ids, date__gte=start, date__lte=end)
         .values("manager_id")
         .annotate(
             average=Avg("satisfaction"),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
-from appraisals.models import RATING_STATES, AppraisalCycle, Indicator, RaterType, Rating, RatingScore
+from appraisals.models import RATING_STATES, AppraisalCycle, Indicator, RaterType, Rating, RatingDraft, RatingScore
 from appraisals.models.plans import SCALE_MAX, SCALE_MIN
 from appraisals.selectors import indicators_rated_by
 from core.names import display_name
@@ -96,7 +96,99 @@ def rating_scores_save(*, rating: Rating, scores: list[RatingScore], comment: st
     rating.comment = comment.strip()
     rating.submitted_at = timezone.now()
     rating.save(update_fields=["comment", "submitted_at"])
+    # The answers now live in the scores; a draft left behind would only confuse a later reader.
+    RatingDraft.objects.filter(rating=rating).delete()
     return rating
+
+
+def rating_draft_build(
+    *,
+    rating: Rating,
+    indicators: Iterable[Indicator],
+    values: Mapping[int, object],
+    comments: Mapping[int, str],
+    comment: str,
+) -> RatingDraft:
+    """The rater's partial answers as an unsaved draft: any subset of the indicators, each value on the scale.
+
+    Missing values and missing comments are fine here (that is what a draft is for); a value off the scale or for an
+    indicator this rater does not rate is refused, keyed like rating_scores_build's errors.
+    """
+    by_id = {indicator.pk: indicator for indicator in indicators}
+    errors: dict[str, list[str]] = defaultdict(list)
+    kept_values: dict[str, int] = {}
+    for indicator_id, raw in values.items():
+        if raw in (None, ""):
+            continue
+        indicator = by_id.get(indicator_id)
+        if indicator is None:
+            errors["__all__"].append(
+                _("Values were given for indicators this rater does not rate (ids %(ids)s).") % {"ids": indicator_id}
+            )
+            continue
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or str(raw).strip() != str(value) or not SCALE_MIN <= value <= SCALE_MAX:
+            errors[value_field(indicator_id)].append(
+                _("The value for “%(indicator)s” must be a whole number from %(min)s to %(max)s.")
+                % {"indicator": indicator, "min": SCALE_MIN, "max": SCALE_MAX}
+            )
+            continue
+        kept_values[str(indicator_id)] = value
+    if errors:
+        raise ValidationError(dict(errors))
+    kept_comments = {
+        str(indicator_id): text.strip()
+        for indicator_id, text in comments.items()
+        if indicator_id in by_id and (text or "").strip()
+    }
+    draft = RatingDraft.objects.filter(rating=rating).first() or RatingDraft(rating=rating)
+    draft.values, draft.comments, draft.comment = kept_values, kept_comments, comment.strip()
+    draft.saved_at = timezone.now()
+    return draft
+
+
+def rating_draft_initial(draft: RatingDraft | None) -> dict[str, object]:
+    """A saved draft as the rating form's initial data (value_<id>, comment_<id>, comment); {} without one."""
+    if draft is None:
+        return {}
+    initial: dict[str, object] = {value_field(int(key)): value for key, value in draft.values.items()}
+    initial.update({comment_field(int(key)): text for key, text in draft.comments.items()})
+    initial["comment"] = draft.comment
+    return initial
+
+
+def rating_draft_of(rating: Rating) -> RatingDraft | None:
+    """The rating's saved draft, if any (read through select_related("draft") when the caller loaded it)."""
+    try:
+        return rating.draft
+    except RatingDraft.DoesNotExist:
+        return None
+
+
+@transaction.atomic
+def rating_draft_save(
+    *,
+    rating: Rating,
+    by: AbstractBaseUser,
+    values: Mapping[int, object],
+    comments: Mapping[int, str],
+    comment: str = "",
+) -> RatingDraft:
+    """Keep a rater's partial answers to finish later; nothing is scored until the rating is submitted."""
+    rating = rating_lock(rating)
+    if rating.rater_type == RaterType.CLIENT:
+        raise ValidationError(_("A client sample rating is answered through its survey link."))
+    if rating.rater_id != by.pk:
+        raise PermissionDenied(_("Only the rater may save a draft of this rating."))
+    rating_submittable_check(rating)
+    indicators = indicators_rated_by(template=rating.appraisal.cycle.template, rater_type=rating.rater_type)
+    draft = rating_draft_build(rating=rating, indicators=indicators, values=values, comments=comments, comment=comment)
+    draft.full_clean(exclude=["rating"])
+    draft.save()
+    return draft
 
 
 def rating_lock(rating: Rating) -> Rating:

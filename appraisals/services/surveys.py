@@ -27,13 +27,19 @@ from appraisals.models import (
     ClientSampleDraw,
     RaterType,
     Rating,
+    RatingDraft,
     SurveyInvitation,
 )
 from appraisals.models.draws import DRAW_ALGORITHM
 from appraisals.selectors import indicators_rated_by
 from appraisals.services.draws import draw_make
 from appraisals.services.fairness import fairness_review
-from appraisals.services.ratings import rating_scores_build, rating_scores_save, rating_submittable_check
+from appraisals.services.ratings import (
+    rating_draft_build,
+    rating_scores_build,
+    rating_scores_save,
+    rating_submittable_check,
+)
 from clients.models import Assignment, Contact
 
 SURVEY_SALT = "appraisals.survey"
@@ -59,6 +65,17 @@ class SurveyLinkExpired(SurveyLinkError):
         super().__init__(gettext_lazy("This survey link has expired."), code="expired")
 
 
+class SurveyLinkClosed(SurveyLinkExpired):
+    """The cycle the survey belongs to no longer takes ratings (closed, or otherwise past its rating stage)."""
+
+    def __init__(self) -> None:
+        SurveyLinkError.__init__(
+            self,
+            gettext_lazy("The appraisal this survey belongs to is closed: it no longer takes answers."),
+            code="closed",
+        )
+
+
 class SurveyLinkUsed(SurveyLinkError):
     """Already answered: a link works once."""
 
@@ -78,9 +95,12 @@ def survey_url(invitation: SurveyInvitation) -> str:
 
 
 def _invitation_check(invitation: SurveyInvitation) -> None:
-    if invitation.used_at is not None:
+    # A rating submitted by any path (the link, an import, the demo) is answered, whether or not the link was used.
+    if invitation.used_at is not None or invitation.rating.submitted_at is not None:
         raise SurveyLinkUsed()
-    if invitation.expires_at <= timezone.now() or invitation.rating.appraisal.cycle.state not in RATING_STATES:
+    if invitation.rating.appraisal.cycle.state not in RATING_STATES:
+        raise SurveyLinkClosed()
+    if invitation.expires_at <= timezone.now():
         raise SurveyLinkExpired()
 
 
@@ -94,7 +114,7 @@ def survey_invitation_from_token(token: str, *, lock: bool = False) -> SurveyInv
     except (signing.BadSignature, TypeError, ValueError, UnicodeDecodeError):
         raise SurveyLinkInvalid() from None
     queryset = SurveyInvitation.objects.select_related(
-        "rating__client", "rating__appraisal__manager__user", "rating__appraisal__cycle__template"
+        "rating__client", "rating__appraisal__manager__user", "rating__appraisal__cycle__template", "rating__draft"
     )
     if lock:
         queryset = queryset.select_for_update(of=("self", "rating"))
@@ -121,6 +141,21 @@ def survey_answer(
     invitation.save(update_fields=["used_at"])
     fairness_review(appraisal=rating.appraisal)
     return rating
+
+
+@transaction.atomic
+def survey_draft_save(
+    *, token: str, values: Mapping[int, object], comments: Mapping[int, str], comment: str = ""
+) -> RatingDraft:
+    """Keep a sampled client's partial answers to finish later through the same link (which stays unused)."""
+    invitation = survey_invitation_from_token(token, lock=True)
+    rating = invitation.rating
+    rating_submittable_check(rating)
+    indicators = indicators_rated_by(template=rating.appraisal.cycle.template, rater_type=RaterType.CLIENT)
+    draft = rating_draft_build(rating=rating, indicators=indicators, values=values, comments=comments, comment=comment)
+    draft.full_clean(exclude=["rating"])
+    draft.save()
+    return draft
 
 
 def _expiry_for(cycle: AppraisalCycle, now: dt.datetime) -> dt.datetime:
@@ -254,11 +289,16 @@ def _survey_invitations_create(*, cycle: AppraisalCycle, draws: list[tuple[int, 
 
 
 def survey_invitations_send(*, invitation_ids: list[int]) -> int:
-    """E-mail the survey links of these invitations that are not used or expired, and whose cycle is not closed (the
-    link would answer 410); returns how many were sent."""
+    """E-mail the survey links of these invitations that are not used, answered or expired, and whose cycle is not
+    closed (the link would answer 410); returns how many were sent."""
     invitations = (
-        SurveyInvitation.objects.filter(pk__in=invitation_ids, used_at__isnull=True, expires_at__gt=timezone.now())
-        .exclude(rating__appraisal__cycle__state=AppraisalCycle.State.CLOSED)
+        SurveyInvitation.objects.filter(
+            pk__in=invitation_ids,
+            used_at__isnull=True,
+            rating__submitted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .filter(rating__appraisal__cycle__state__in=RATING_STATES)
         .select_related("rating__client", "rating__appraisal__manager__user", "rating__appraisal__cycle")
     )
     sent = 0

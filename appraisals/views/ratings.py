@@ -13,13 +13,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from appraisals.forms import RatingForm
 from appraisals.selectors import indicators_rated_by, rating_for_rater, ratings_pending_for
-from appraisals.services.ratings import rating_submit
+from appraisals.services.ratings import rating_draft_initial, rating_draft_of, rating_draft_save, rating_submit
 from appraisals.services.surveys import (
     SurveyLinkError,
     SurveyLinkInvalid,
     survey_answer,
+    survey_draft_save,
     survey_invitation_from_token,
 )
+
+# The name and value of the button that keeps the answers so far instead of submitting them.
+DRAFT_ACTION = "draft"
+
+
+def _is_draft(request: HttpRequest) -> bool:
+    return request.method == "POST" and request.POST.get("action") == DRAFT_ACTION
 
 
 @login_required
@@ -41,18 +49,24 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This rating was already submitted."))
         return redirect("appraisals:pending_ratings")
     indicators = indicators_rated_by(template=rating.appraisal.cycle.template, rater_type=rating.rater_type)
-    form = RatingForm(request.POST or None, indicators=indicators)
+    draft = rating_draft_of(rating)
+    form = RatingForm(request.POST or None, indicators=indicators, initial=rating_draft_initial(draft))
     if request.method == "POST" and form.is_valid():
+        save = rating_draft_save if _is_draft(request) else rating_submit
         try:
-            rating_submit(rating=rating, by=request.user, **form.answers())
+            save(rating=rating, by=request.user, **form.answers())
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if _is_draft(request):
+                messages.success(request, _("Your answers so far are saved; come back to finish and submit."))
+                return redirect("appraisals:rate", pk=rating.pk)
             messages.success(
                 request, _("Your rating of %(manager)s was submitted.") % {"manager": rating.appraisal.manager.name}
             )
             return redirect("appraisals:pending_ratings")
-    return render(request, "appraisals/ratings/rate.html", {"rating": rating, "form": form})
+    context = {"rating": rating, "form": form, "draft": draft, "draft_action": DRAFT_ACTION}
+    return render(request, "appraisals/ratings/rate.html", context)
 
 
 def _survey_link_error_page(request: HttpRequest, error: SurveyLinkError) -> HttpResponse:
@@ -71,15 +85,29 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return _survey_link_error_page(request, error)
     rating = invitation.rating
     indicators = indicators_rated_by(template=rating.appraisal.cycle.template, rater_type=rating.rater_type)
-    form = RatingForm(request.POST or None, indicators=indicators)
+    draft = rating_draft_of(rating)
+    form = RatingForm(request.POST or None, indicators=indicators, initial=rating_draft_initial(draft))
     if request.method == "POST" and form.is_valid():
         try:
-            survey_answer(token=token, **form.answers())
+            if _is_draft(request):
+                draft = survey_draft_save(token=token, **form.answers())
+            else:
+                survey_answer(token=token, **form.answers())
         except SurveyLinkError as error:
             return _survey_link_error_page(request, error)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return render(request, "appraisals/ratings/survey_thanks.html", {"client": rating.client})
-    context = {"form": form, "client": rating.client, "manager": rating.appraisal.manager, "invitation": invitation}
+            if not _is_draft(request):
+                return render(request, "appraisals/ratings/survey_thanks.html", {"client": rating.client})
+            messages.success(request, _("Your answers so far are saved; open the same link to finish and send them."))
+            return redirect("appraisals:survey", token=token)
+    context = {
+        "form": form,
+        "client": rating.client,
+        "manager": rating.appraisal.manager,
+        "invitation": invitation,
+        "draft": draft,
+        "draft_action": DRAFT_ACTION,
+    }
     return render(request, "appraisals/ratings/survey.html", context)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from clients.interaction_feeds import interactions_feed
 from clients.models import FeedRun, Interaction
+from clients.services import work_record_withdraw
 from config import celery_app
 from core.roles import Role
 from tests.api.factories import ApiTokenFactory, auth_header
@@ -122,6 +123,28 @@ def test_the_same_file_twice_creates_nothing_the_second_time_and_a_changed_row_u
         (0, 0, 3),
         (0, 1, 2),
     ]
+
+
+def test_a_withdrawn_interaction_stays_withdrawn_when_the_feed_sends_it_again(people, worker) -> None:
+    http = _hr()
+    worker(http, HEADER + GOOD)
+    withdrawn = Interaction.objects.get(external_ref="CC-3")
+    work_record_withdraw(record=withdrawn, by=withdrawn.recorded_by, reason="Logged twice")
+    long_note = "y" * 5000  # a call centre's note: over 2,000 characters, under the summary's 10,000
+
+    changed = GOOD.replace("Sent the new tariff", long_note).replace("Asked about deposit rates", long_note)
+    again = worker(http, HEADER + changed)
+
+    # CC-1 updated with the long note; CC-2 unchanged; CC-3 withdrawn, so counted unchanged and left as it was.
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 1, 2)
+    withdrawn.refresh_from_db()
+    assert withdrawn.is_withdrawn and withdrawn.summary == "Sent the new tariff"
+    assert Interaction.objects.get(external_ref="CC-1").summary == long_note
+    assert Interaction.objects.counting().count() == 2
+    # The feed's update is in the record's history, after its creation, by the feed's user.
+    updated = Interaction.objects.get(external_ref="CC-1")
+    assert [h.history_type for h in updated.history.order_by("history_id")] == ["+", "~"]
+    assert updated.history.latest().history_user == updated.recorded_by
 
 
 BAD = (

@@ -17,6 +17,7 @@ from appraisals.explanation import Explanation
 from appraisals.models import Appraisal, AppraisalCycle, MeasuredValue, Rating, RatingScore
 from appraisals.selectors import cycle_missing_ratings
 from appraisals.services.cycles import cycle_close, cycle_open, cycle_to_review
+from appraisals.services.ratings import rating_draft_save
 from appraisals.tasks import cycles_due_task
 from config.celery import app as celery_app
 from core.models import JobRun
@@ -399,3 +400,35 @@ def test_closing_makes_the_rules_recommendations_in_the_same_step(company) -> No
     demotions = Recommendation.objects.filter(appraisal__cycle=cycle, kind="demotion")
     # The default rule recommends a demotion after a fail wherever a lower grade exists.
     assert {r.manager_id for r in demotions} == {a.manager_id for a in failed if a.grade.code != "trainee"}
+
+
+def test_a_saved_draft_never_counts_in_the_score(company) -> None:
+    # Two managers alike in every way miss their self rating; one has left a draft of all 1s. Closing must score
+    # both the same: the draft is nobody's rating, so both self ratings are the same gap.
+    cycle = AppraisalCycleFactory(template=small_template())
+    cycle_open(cycle=cycle)
+    _fill_all(cycle)
+    drafted, plain = company["seconds"][0], company["seconds"][1]
+    for manager in (drafted, plain):
+        rating = Rating.objects.get(appraisal__cycle=cycle, appraisal__manager=manager, rater_type="self")
+        rating.scores.all().delete()
+        rating.submitted_at = None
+        rating.save(update_fields=["submitted_at"])
+    own = Rating.objects.get(appraisal__cycle=cycle, appraisal__manager=drafted, rater_type="self")
+    indicators = [i for i in cycle.template.indicators.filter(kind="rated") if "self" in i.rater_types]
+    rating_draft_save(
+        rating=own,
+        by=drafted.user,
+        values={i.pk: 1 for i in indicators},
+        comments={i.pk: "harsh on myself" for i in indicators},
+    )
+
+    cycle_to_review(cycle=cycle)
+    cycle_close(cycle=cycle, reason="Two self ratings were not submitted")
+
+    with_draft = Appraisal.objects.get(cycle=cycle, manager=drafted)
+    without = Appraisal.objects.get(cycle=cycle, manager=plain)
+    assert with_draft.total_score == without.total_score
+    assert with_draft.explanation["notes"] == without.explanation["notes"]
+    assert {"code": "ratings_pending", "params": {"count": 1}} in with_draft.explanation["notes"]
+    assert not RatingScore.objects.filter(rating=own).exists()

@@ -7,14 +7,21 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from appraisals.models import Appraisal, Indicator, MeasuredValue, MeasureGap, MissingDataGap
 from appraisals.services.cycles import cycle_open
 from appraisals.services.measures import measured_values_compute, previous_period
 from appraisals.services.scoring import measured_gap, measured_score
-from clients.models import BusinessCreditPolicy, Client
+from clients.models import BusinessCreditPolicy, Client, Interaction
 from tests.appraisals.factories import AppraisalCycleFactory, TemplateFactory, measured_indicator, rated_indicator
-from tests.clients.factories import AssignmentFactory, BusinessRecordFactory, ClientFactory, FeedbackFactory
+from tests.clients.factories import (
+    AssignmentFactory,
+    BusinessRecordFactory,
+    ClientFactory,
+    FeedbackFactory,
+    InteractionFactory,
+)
 from tests.managers.factories import AccountManagerFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -294,3 +301,20 @@ def test_retention_rate_counts_the_clients_served_at_the_start_still_served_and_
     assert retention.value == D("50")
     assert retention.inputs["clients_at_start"] == 4 and retention.inputs["kept_and_active_at_end"] == 2
     assert _values(cycle, colleague)["retention_rate"].gap == "no_clients"
+
+
+def test_a_withdrawn_interaction_counts_in_no_measure() -> None:
+    manager = AccountManagerFactory(grade="senior")
+    client = ClientFactory()
+    AssignmentFactory(client=client, manager=manager, start=dt.date(2024, 1, 1))
+    # Three interactions in 2026 H1; the author withdrew one: 3 − 1 = 2 counted.
+    kept = [InteractionFactory(client=client, manager=manager, date=dt.date(2026, m, 10)) for m in (1, 2)]
+    withdrawn = InteractionFactory(client=client, manager=manager, date=dt.date(2026, 3, 10))
+    Interaction.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now(), withdrawn_reason="Wrong client")
+
+    cycle = AppraisalCycleFactory(template=_template_measuring_everything())
+    cycle_open(cycle=cycle)
+    measured_values_compute(cycle=cycle)
+
+    value = MeasuredValue.objects.get(appraisal__manager=manager, indicator__metric="interactions")
+    assert value.value == D(len(kept)) == D("2")

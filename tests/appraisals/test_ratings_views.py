@@ -9,18 +9,20 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisals.models import AppraisalCycle, RaterType, Rating, RatingScore
+from appraisals.models import AppraisalCycle, RaterType, Rating, RatingDraft, RatingScore
 from appraisals.selectors import indicators_rated_by
 from appraisals.services.ratings import comment_field, value_field
 from appraisals.services.surveys import survey_token
 from core.roles import Role
 from tests.appraisals.factories_ratings import (
     AppraisalFactory,
+    IndicatorFactory,
     RatingFactory,
     SurveyInvitationFactory,
     client_with_contact,
     rater_user,
     submitted_client_rating,
+    template_with_indicators,
 )
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +243,139 @@ def test_the_draw_page_offers_only_cycles_taking_ratings(client):
     body = client.get(reverse("admin:appraisals_rating_draw_client_sample")).content.decode()
 
     assert f'value="{open_cycle.pk}"' in body and f'value="{closed.pk}"' not in body
+
+
+# --- the compact form: error summary and drafts --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_the_rating_form_has_a_fieldset_per_indicator_in_a_fixed_number_of_queries(
+    client, django_assert_num_queries, extra
+):
+    template = template_with_indicators()
+    for n in range(extra):
+        IndicatorFactory(template=template, code=f"X{n}", name=f"Extra {n}", rated_by_self=True, order=20 + n)
+    rating = RatingFactory(appraisal__cycle__template=template)
+    client.force_login(rating.rater)
+
+    # session, user, the rating with manager, cycle, template and draft, the indicators, the user's groups
+    with django_assert_num_queries(5):
+        response = client.get(reverse("appraisals:rate", args=[rating.pk]))
+
+    body = response.content.decode()
+    assert body.count("<fieldset") == 5 + extra  # P1, P2, B1, B2, A1 and the extras
+    assert body.count('type="radio"') == 5 * (5 + extra)
+    assert 'name="action" value="draft"' in body
+
+
+def test_an_incomplete_rating_shows_an_error_summary_linking_to_each_field(client):
+    rating = RatingFactory()
+    p1 = rating.appraisal.cycle.template.indicators.get(code="P1")
+    b1 = rating.appraisal.cycle.template.indicators.get(code="B1")
+    data = _post_data(rating, 3)
+    data[value_field(p1.pk)] = ""  # no value
+    data[value_field(b1.pk)] = "1"  # an extreme without a comment
+    client.force_login(rating.rater)
+
+    response = client.post(reverse("appraisals:rate", args=[rating.pk]), data)
+
+    body = response.content.decode()
+    summary = body[body.index('id="error-summary"') : body.index("</div>", body.index('id="error-summary"'))]
+    assert "There are 2 problems" in summary
+    assert f'href="#id_{value_field(p1.pk)}_0"' in summary and "Task completion" in summary
+    assert f'href="#id_{comment_field(b1.pk)}"' in summary and "Attitude" in summary
+    assert f'id="id_{value_field(p1.pk)}_0"' in body  # the link lands on the scale's first button
+    assert 'aria-invalid="true"' in body
+    assert not RatingScore.objects.exists()
+
+
+def test_a_draft_keeps_partial_answers_counts_nothing_and_comes_back(client):
+    rating = RatingFactory()
+    p1 = rating.appraisal.cycle.template.indicators.get(code="P1")
+    client.force_login(rating.rater)
+    url = reverse("appraisals:rate", args=[rating.pk])
+    # One value at an extreme, no comment yet, nothing else: acceptable in a draft, refused on submit.
+    partial = {value_field(p1.pk): "5", "comment": "Half done", "action": "draft"}
+
+    response = client.post(url, partial, follow=True)
+
+    assert response.redirect_chain[-1][0] == url
+    body = response.content.decode()
+    assert 'id="draft-saved"' in body
+    assert f'id="id_{value_field(p1.pk)}_4" checked' in body  # 5, the fifth button
+    assert "Half done" in body
+    assert not RatingScore.objects.exists()
+    assert Rating.objects.get(pk=rating.pk).submitted_at is None
+
+    submitted = client.post(url, {**partial, "action": "submit"})
+    assert submitted.status_code == 200 and not RatingScore.objects.exists()  # submit checks every indicator
+
+    data = _post_data(rating, 4)
+    client.post(url, data)
+    assert Rating.objects.get(pk=rating.pk).scores.count() == 5
+    assert not RatingDraft.objects.exists()  # the answers now live in the scores
+
+
+def test_a_draft_value_off_the_scale_is_refused_with_a_message(client):
+    rating = RatingFactory()
+    p1 = rating.appraisal.cycle.template.indicators.get(code="P1")
+    client.force_login(rating.rater)
+
+    response = client.post(reverse("appraisals:rate", args=[rating.pk]), {value_field(p1.pk): "9", "action": "draft"})
+
+    assert response.status_code == 200
+    assert 'id="error-summary"' in response.content.decode()
+    assert not RatingDraft.objects.exists()
+
+
+def test_a_client_saves_a_survey_draft_and_finishes_it_through_the_same_link(client):
+    invitation = SurveyInvitationFactory()
+    url = reverse("appraisals:survey", args=[survey_token(invitation)])
+    b1 = invitation.rating.appraisal.cycle.template.indicators.get(code="B1")
+
+    response = client.post(url, {value_field(b1.pk): "2", "action": "draft"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == url
+    assert f'id="id_{value_field(b1.pk)}_1" checked' in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.used_at is None and not invitation.rating.scores.exists()
+
+    done = client.post(url, _post_data(invitation.rating, 4))
+    assert "Thank you" in done.content.decode()
+    assert invitation.rating.scores.count() == 3
+
+
+@pytest.mark.parametrize("extra", [0, 4])
+def test_the_survey_page_takes_a_fixed_number_of_queries(client, django_assert_num_queries, extra):
+    template = template_with_indicators()
+    for n in range(extra):
+        IndicatorFactory(template=template, code=f"C{n}", name=f"Extra {n}", rated_by_client=True, order=20 + n)
+    invitation = SurveyInvitationFactory(rating__appraisal__cycle__template=template)
+
+    # the invitation with rating, client, appraisal, manager, cycle, template and draft; the indicators
+    with django_assert_num_queries(2):
+        response = client.get(reverse("appraisals:survey", args=[survey_token(invitation)]))
+
+    assert response.content.decode().count("<fieldset") == 3 + extra
+
+
+def test_a_survey_link_of_a_rating_submitted_otherwise_is_refused_before_the_form(client):
+    rating = submitted_client_rating(AppraisalFactory(), [4, 4, 4])
+    invitation = SurveyInvitationFactory(rating=rating)  # the link was never used, but the rating is answered
+
+    response = client.get(reverse("appraisals:survey", args=[survey_token(invitation)]))
+
+    body = response.content.decode()
+    assert response.status_code == 410
+    assert "already been answered" in body and "<fieldset" not in body
+    assert 'class="navbar' in body or "<nav" in body  # on the site's layout
+
+
+def test_a_survey_link_of_a_closed_cycle_says_the_appraisal_is_closed(client):
+    invitation = SurveyInvitationFactory()
+    AppraisalCycle.objects.update(state=AppraisalCycle.State.CLOSED)
+
+    response = client.get(reverse("appraisals:survey", args=[survey_token(invitation)]))
+
+    assert response.status_code == 410
+    assert "is closed" in response.content.decode() and "<fieldset" not in response.content.decode()

@@ -58,10 +58,11 @@ def test_manager_logs_a_visit_rates_themselves_and_reads_their_explanation(page_
     assert Interaction.objects.filter(client=client, manager=manager, kind="visit").count() == 1
 
     page.goto(f"{page.base_url}/appraisals/ratings/{rating.pk}/")
-    radios = page.locator("input[type=radio][value='4']")
-    for index in range(radios.count()):
-        radios.nth(index).check()
-    submit(page, "main form button[type=submit]")
+    # Each scale is a row of buttons: the label is what a user clicks.
+    fours = page.locator(".rating-scale input[type=radio][value='4'] + label")
+    for index in range(fours.count()):
+        fours.nth(index).click()
+    submit(page, "main form button[value=submit]")
     rating.refresh_from_db()
     assert rating.submitted_at is not None
 
@@ -78,11 +79,11 @@ def test_client_answers_the_survey_link_without_an_account(page_for, language: s
 
     page.goto(f"{page.base_url}/appraisals/survey/{survey_token(invitation)}/")
     assert page.get_attribute("html", "lang") == HTML_LANG[language]
-    radios = page.locator("input[type=radio][value='4']")
-    assert radios.count() == 3  # the client sample rates P1, B1 and B2
-    for index in range(radios.count()):
-        radios.nth(index).check()
-    submit(page, "main form button[type=submit]")
+    fours = page.locator(".rating-scale input[type=radio][value='4'] + label")
+    assert fours.count() == 3  # the client sample rates P1, B1 and B2
+    for index in range(fours.count()):
+        fours.nth(index).click()
+    submit(page, "main form button[value=submit]")
 
     invitation.refresh_from_db()
     invitation.rating.refresh_from_db()

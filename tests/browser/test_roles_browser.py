@@ -135,10 +135,11 @@ def test_a_manager_logs_a_visit_submits_their_rating_and_reads_their_results(pag
     with me.page.expect_navigation():
         me.page.locator(f"a[href$='/ratings/{rating.pk}/']").click()
     me.seen("rating-form", me.words("Rating of %(manager)s") % {"manager": me.person(rating.appraisal.manager)})
-    answers = me.page.locator("main form input[type=radio][value='4']")
+    # Each value is a button of the scale (the radio's label), as a user clicks it.
+    answers = me.page.locator("main form input[type=radio][value='4'] + label")
     assert answers.count() == 5  # self rates P1, P2, B1, B2 and A1
     for index in range(answers.count()):
-        answers.nth(index).check()
+        answers.nth(index).click()
     with me.page.expect_navigation():
         me.page.get_by_role("button", name=me.words("Submit rating")).click()
     assert me.page.get_by_role("alert").first.is_visible()
@@ -186,9 +187,10 @@ def test_a_department_head_rates_a_manager(page_for, language, width) -> None:
     with me.page.expect_navigation():
         rate.click()
     me.seen("rating-form", me.words("Rating of %(manager)s") % {"manager": me.person(rating.appraisal.manager)})
-    answers = me.page.locator("main form input[type=radio][value='3']")
+    # Each value is a button of the scale (the radio's label), as a user clicks it.
+    answers = me.page.locator("main form input[type=radio][value='3'] + label")
     for index in range(answers.count()):
-        answers.nth(index).check()
+        answers.nth(index).click()
     with me.page.expect_navigation():
         me.page.get_by_role("button", name=me.words("Submit rating")).click()
     assert me.page.locator("main table tbody tr").count() == 3

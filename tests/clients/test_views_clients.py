@@ -229,8 +229,8 @@ def test_the_client_page_makes_the_same_number_of_queries_whatever_the_rows(
         BusinessRecordFactory(client=row, month=dt.date(TODAY.year - 1, month, 1))
     client.force_login(line["first"].user)
     # session, user, groups (role), the user's manager row, the ids of their line, the client, contacts,
-    # assignments, business records, interactions, feedback, reports
-    with django_assert_num_queries(12):
+    # assignments, business records, interactions, feedback, reports, the correction window
+    with django_assert_num_queries(13):
         response = client.get(reverse("clients:detail", args=[row.pk]))
     assert len(response.context["page"].interactions) == count
 

@@ -78,3 +78,8 @@ def test_seed_demo_prints_a_summary_and_writes_its_mail_to_files(settings, tmp_p
     # The closed cycle's links would answer 410: none was sent.
     closed_links = SurveyInvitation.objects.filter(rating__appraisal__cycle__state=AppraisalCycle.State.CLOSED)
     assert closed_links.exists() and not closed_links.filter(sent_at__isnull=False).exists()
+    # A rating the demo answered has a used link: it is neither mailed nor shows a live form.
+    answered = SurveyInvitation.objects.filter(rating__submitted_at__isnull=False)
+    assert answered.exclude(rating__appraisal__cycle__state=AppraisalCycle.State.CLOSED).exists()
+    assert not answered.filter(sent_at__isnull=False).exists()
+    assert not answered.filter(used_at__isnull=True).exists()

@@ -71,6 +71,11 @@ ARGUMENT_MAKERS: dict[str, ArgumentMaker] = {
     "clients:interaction_create(pk)": lambda c: {"pk": c.a.clients["second"].pk},
     "clients:feedback_create(pk)": lambda c: {"pk": c.a.clients["second"].pk},
     "clients:report_create(pk)": lambda c: {"pk": c.a.clients["second"].pk},
+    "clients:record_correct(kind,pk,record_id)": lambda c: {
+        "pk": c.a.interactions["second"].client_id,
+        "kind": "interaction",
+        "record_id": c.a.interactions["second"].pk,
+    },
     "appraisals:rate(pk)": lambda c: {"pk": c.a.ratings["second"].pk},
     # The link is the client's credential: a visitor without it can only forge one (the real one is tested below).
     "appraisals:survey(token)": lambda c: {"token": "forged-token:1a2b3c"},
