@@ -140,6 +140,7 @@ REFERENCE_DATA_MIGRATIONS = (
     ("appraisals", "0010_scoring_seed_policy", "seed"),
     ("appraisals", "0011_rater_reminders_and_catch_up", "seed"),
     ("clients", "0008_schedules_catch_up", "seed"),
+    ("clients", "0010_import_uploads_purge_schedule", "seed"),
 )
 
 
