@@ -178,17 +178,23 @@ def rating_draft_save(
     comment: str = "",
 ) -> RatingDraft:
     """Keep a rater's partial answers to finish later; nothing is scored until the rating is submitted."""
-    rating = rating_lock(rating)
-    if rating.rater_type == RaterType.CLIENT:
-        raise ValidationError(_("A client sample rating is answered through its survey link."))
-    if rating.rater_id != by.pk:
-        raise PermissionDenied(_("Only the rater may save a draft of this rating."))
-    rating_submittable_check(rating)
-    indicators = indicators_rated_by(template=rating.appraisal.cycle.template, rater_type=rating.rater_type)
+    rating, indicators = _rating_open_to(rating, by, denied=_("Only the rater may save a draft of this rating."))
     draft = rating_draft_build(rating=rating, indicators=indicators, values=values, comments=comments, comment=comment)
     draft.full_clean(exclude=["rating"])
     draft.save()
     return draft
+
+
+def _rating_open_to(rating: Rating, by: AbstractBaseUser, *, denied: str) -> tuple[Rating, list[Indicator]]:
+    """The rating locked, with the indicators its rater answers, once checked that `by` is its signed-in rater and
+    that it still takes answers (a draft and a submit refuse the same things)."""
+    rating = rating_lock(rating)
+    if rating.rater_type == RaterType.CLIENT:
+        raise ValidationError(_("A client sample rating is answered through its survey link."))
+    if rating.rater_id != by.pk:
+        raise PermissionDenied(denied)
+    rating_submittable_check(rating)
+    return rating, list(indicators_rated_by(template=rating.appraisal.cycle.template, rater_type=rating.rater_type))
 
 
 def rating_lock(rating: Rating) -> Rating:
@@ -223,13 +229,7 @@ def rating_submit(
     comment: str = "",
 ) -> Rating:
     """Submit a rater's rating: every indicator the rater type rates, 1–5, a comment at 1 and 5; all or nothing."""
-    rating = rating_lock(rating)
-    if rating.rater_type == RaterType.CLIENT:
-        raise ValidationError(_("A client sample rating is answered through its survey link."))
-    if rating.rater_id != by.pk:
-        raise PermissionDenied(_("Only the rater may submit this rating."))
-    rating_submittable_check(rating)
-    indicators = indicators_rated_by(template=rating.appraisal.cycle.template, rater_type=rating.rater_type)
+    rating, indicators = _rating_open_to(rating, by, denied=_("Only the rater may submit this rating."))
     scores = rating_scores_build(rating=rating, indicators=indicators, values=values, comments=comments)
     return rating_scores_save(rating=rating, scores=scores, comment=comment)
 
